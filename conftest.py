@@ -1,0 +1,15 @@
+"""pytest configuration shared by the unit tests and nbval's notebook runs.
+
+nbval compares every stored output of a notebook with a fresh run. Published results
+(lib.publish) carry their full-precision value in a JSON payload next to a text/plain form
+formatted to the digits that matter; the comparison uses the text/plain form, so the JSON
+payload is skipped here. Figures that are published are SVG and compared byte for byte;
+ordinary inline figures are PNG, which nbval skips by default.
+"""
+
+from lib.publish import RESULT_MIMETYPE
+
+
+def pytest_collectstart(collector):
+    if collector.fspath and collector.fspath.ext == ".ipynb":
+        collector.skip_compare += (RESULT_MIMETYPE,)

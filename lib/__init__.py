@@ -1,0 +1,57 @@
+"""PRML section 5.4, The Hessian Matrix: networks, backpropagation, the exact Hessian and
+its approximations, in vectorised numpy.
+
+=================================  ===========================================  ==============
+function                           what                                         PRML
+=================================  ===========================================  ==============
+MLP                                network, flat weight vector w                5.1, 5.48-5.49
+error, gradient                    E = sum_n E_n and backpropagation            5.44, 5.53-5.56
+output_jacobian                    b_n = grad a_n, (N, K, W)                    5.84
+output_hessian                     G_n = d^2 E_n / da da^T at the outputs       5.82, 5.85
+hessian_exact                      H = grad grad E                              5.78, 5.4.6
+hessian_vector_product             H v by the R-operator                        5.4.6
+hessian_finite_difference          central differences of the gradient          5.90
+hessian_residual_term              H minus the outer product                    5.83
+second_derivatives_exact           d^2 E_n / da_j da_j' layer by layer          5.80
+second_derivatives_becker_lecun    diagonal-only recursion                      5.81
+diagonal_from_second_derivatives   d^2 E_n / dw_ji^2 = d^2 E_n / da_j^2 z_i^2   5.79
+hessian_diagonal_approx            Becker-LeCun diagonal of H                   5.79 + 5.81
+hessian_outer_product              Levenberg-Marquardt / outer product          5.84, 5.85
+publish                            a named result for the slide build           -
+=================================  ===========================================  ==============
+"""
+
+from .approximations import (
+    diagonal_from_second_derivatives,
+    hessian_diagonal_approx,
+    hessian_outer_product,
+    second_derivatives_becker_lecun,
+    second_derivatives_exact,
+)
+from .backprop import error, gradient, output_hessian, output_jacobian
+from .hessian import (
+    hessian_exact,
+    hessian_finite_difference,
+    hessian_residual_term,
+    hessian_vector_product,
+)
+from .network import MLP
+from .publish import publish
+
+__all__ = [
+    "MLP",
+    "error",
+    "gradient",
+    "output_jacobian",
+    "output_hessian",
+    "hessian_exact",
+    "hessian_vector_product",
+    "hessian_finite_difference",
+    "hessian_residual_term",
+    "second_derivatives_exact",
+    "second_derivatives_becker_lecun",
+    "diagonal_from_second_derivatives",
+    "hessian_diagonal_approx",
+    "hessian_outer_product",
+    "publish",
+]
