@@ -4,7 +4,8 @@ PRML (5.48) needs h'(a) for backpropagation; the second-order recursions (5.80) 
 (5.81) also need h''(a).
 """
 
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 

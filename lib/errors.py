@@ -13,7 +13,8 @@ output         error E_n                      G_n = d^2E_n / da da^T           P
 =============  =============================  ===============================  ====
 """
 
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 

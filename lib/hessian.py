@@ -19,7 +19,8 @@ def _r_operator(net, w, X, T, V, output_curvature=True):
     Backward (5.98-5.99):  R{delta_L} = G_n R{a_L}   (G_n = d^2 E_n / da da^T at the outputs)
                            R{delta_l} = h''(a_l) R{a_l} sum_k w_kj delta_k
                                         + h'(a_l) sum_k (v_kj delta_k + w_kj R{delta_k})
-    Gradient (5.100-5.101):  R{dE/dW_l} = sum_n R{delta_l} [1, z_{l-1}]^T + delta_l [0, R{z_{l-1}}]^T
+    Gradient (5.100-5.101):  R{dE/dW_l} = sum_n R{delta_l} [1, z_{l-1}]^T
+                                                + delta_l [0, R{z_{l-1}}]^T
 
     With output_curvature=False, R{delta_L} = 0: the result is then the second term of
     (5.83) generalised, sum_n sum_k (dE_n/da_k) grad grad a_nk, applied to V.

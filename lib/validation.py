@@ -7,7 +7,9 @@ def _as_finite_array(name, value, ndim_allowed):
     try:
         array = np.asarray(value, dtype=float)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name}: expected an array of numbers; got {type(value).__name__}") from exc
+        raise ValueError(
+            f"{name}: expected an array of numbers; got {type(value).__name__}"
+        ) from exc
     if array.ndim not in ndim_allowed:
         dims = " or ".join(f"{d}-D" for d in ndim_allowed)
         raise ValueError(f"{name}: expected a {dims} array; got shape {array.shape}")
