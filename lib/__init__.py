@@ -10,7 +10,7 @@ output_jacobian                    b_n = grad a_n, (N, K, W)                    
 output_hessian                     G_n = d^2 E_n / da da^T at the outputs       5.82, 5.85
 hessian_exact                      H = grad grad E                              5.78, 5.4.6
 hessian_vector_product             H v by the R-operator                        5.4.6
-hessian_finite_difference          central differences of the gradient          5.90
+hessian_finite_difference          central differences of the gradient          5.91
 hessian_residual_term              H minus the outer product                    5.83
 second_derivatives_exact           d^2 E_n / da_j da_j' layer by layer          5.80
 second_derivatives_becker_lecun    diagonal-only recursion                      5.81

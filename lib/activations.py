@@ -54,6 +54,6 @@ def get_activation(name: str) -> Activation:
     """Look up a hidden activation by name ('tanh', 'sigmoid' or 'identity')."""
     if name not in ACTIVATIONS:
         raise ValueError(
-            f"hidden: unknown activation {name!r}; expected one of {sorted(ACTIVATIONS)}"
+            f"hidden: expected an activation in {sorted(ACTIVATIONS)}; got {name!r}"
         )
     return ACTIVATIONS[name]

@@ -7,7 +7,8 @@ diagonal.
 
 import numpy as np
 
-from .backprop import _forward_backward, output_jacobian
+from .backprop import _forward_backward, jacobian_from_forward
+from .validation import check_targets
 
 
 def second_derivatives_exact(net, w, X, T):
@@ -66,10 +67,13 @@ def diagonal_from_second_derivatives(net, w, X, d2E_da2):
     """
     fwd = net.forward(w, X)
     N = fwd.y.shape[0]
+    if len(d2E_da2) != len(fwd.Ws):
+        raise ValueError(f"d2E_da2: expected one (N, M_l) array for each of the {len(fwd.Ws)} "
+                         f"layers; got {len(d2E_da2)}")
     for l, (s, W) in enumerate(zip(d2E_da2, fwd.Ws), start=1):
         if np.shape(s) != (N, W.shape[0]):
-            raise ValueError(f"d2E_da2[{l - 1}]: layer {l} expects shape (N, M_l) = "
-                             f"{(N, W.shape[0])}; got {np.shape(s)}")
+            raise ValueError(f"d2E_da2[{l - 1}]: expected shape (N, M_l) = {(N, W.shape[0])} "
+                             f"for layer {l}; got {np.shape(s)}")
     blocks = [s[:, :, None] * z[:, None, :] ** 2 for s, z in zip(d2E_da2, fwd.z)]
     return np.concatenate([b.reshape(N, -1) for b in blocks], axis=1)
 
@@ -98,8 +102,9 @@ def hessian_outer_product(net, w, X, T):
     Equals H when every residual is zero and when there is no hidden layer.
     X : (N, D), T : (N, K) -> (W, W). Cost O(N K W^2).
     """
-    fwd, _, _ = _forward_backward(net, w, X, T)
-    B = output_jacobian(net, w, X)
+    fwd = net.forward(w, X)
+    check_targets(net, T, fwd.y.shape[0])
+    B = jacobian_from_forward(net, fwd)
     if net.output.name != "identity":
         B = net.output.hessian_factor(fwd.y).transpose(0, 2, 1) @ B
     A = B.reshape(-1, net.n_weights)

@@ -59,11 +59,20 @@ def output_jacobian(net, w, X):
     Backpropagates delta_k = e_k (a unit vector) for each output k, as in PRML 5.3.4.
     X : (N, D) -> B : (N, K, W). Cost O(N K W), memory N K W.
     """
-    fwd = net.forward(w, X)
+    return jacobian_from_forward(net, net.forward(w, X))
+
+
+def jacobian_from_forward(net, fwd):
+    """output_jacobian from a forward pass that has already been computed: (N, K, W)."""
     N, K = fwd.y.shape
     deltas = backpropagate(net, fwd, np.broadcast_to(np.eye(K), (N, K, K)))
-    blocks = [d[:, :, :, None] * z[:, None, None, :] for d, z in zip(deltas, fwd.z)]
-    return np.concatenate([b.reshape(N, K, -1) for b in blocks], axis=-1)
+    B = np.empty((N, K, net.n_weights))
+    for d, z, start, stop, shape in zip(deltas, fwd.z, net.offsets[:-1], net.offsets[1:],
+                                        net.shapes):
+        # dE/dw_ji = delta_j z_i (5.53), written straight into layer l's columns of B
+        np.multiply(d[:, :, :, None], z[:, None, None, :],
+                    out=B[:, :, start:stop].reshape((N, K) + shape))
+    return B
 
 
 def output_hessian(net, w, X, T):

@@ -103,6 +103,6 @@ def get_output_error(name: str) -> OutputError:
     """Look up an output activation and its error by name ('identity', 'sigmoid', 'softmax')."""
     if name not in OUTPUT_ERRORS:
         raise ValueError(
-            f"output: unknown output activation {name!r}; expected one of {sorted(OUTPUT_ERRORS)}"
+            f"output: expected an output activation in {sorted(OUTPUT_ERRORS)}; got {name!r}"
         )
     return OUTPUT_ERRORS[name]

@@ -5,6 +5,8 @@ R-operator of PRML 5.4.6 (Pearlmutter 1994), one batch of directions at a time, 
 peak memory is O(W^2 + N W): no (N, W, W) array is ever formed.
 """
 
+import numbers
+
 import numpy as np
 
 from .backprop import _forward_backward, gradient
@@ -14,13 +16,14 @@ from .validation import check_directions, check_inputs, check_weights
 def _r_operator(net, w, X, T, V, output_curvature=True):
     """R{grad E} for a stack of directions V (c, W): returns V H, shape (c, W).
 
-    Forward (PRML 5.95-5.97 for any depth):  R{a_l} = V_l [1, z_{l-1}] + W_l [0, R{z_{l-1}}],
-                                             R{z_l} = h'(a_l) R{a_l}
-    Backward (5.98-5.99):  R{delta_L} = G_n R{a_L}   (G_n = d^2 E_n / da da^T at the outputs)
-                           R{delta_l} = h''(a_l) R{a_l} sum_k w_kj delta_k
-                                        + h'(a_l) sum_k (v_kj delta_k + w_kj R{delta_k})
-    Gradient (5.100-5.101):  R{dE/dW_l} = sum_n R{delta_l} [1, z_{l-1}]^T
-                                                + delta_l [0, R{z_{l-1}}]^T
+    Forward (PRML 5.101-5.103, any depth):
+        R{a_l} = V_l [1, z_{l-1}] + W_l [0, R{z_{l-1}}],    R{z_l} = h'(a_l) R{a_l}
+    Backward (5.106-5.107):
+        R{delta_L} = G_n R{a_L}    (G_n = d^2 E_n / da da^T at the outputs)
+        R{delta_l} = h''(a_l) R{a_l} sum_k w_kj delta_k
+                     + h'(a_l) sum_k (v_kj delta_k + w_kj R{delta_k})
+    Gradient (5.110-5.111):
+        R{dE/dW_l} = sum_n R{delta_l} [1, z_{l-1}]^T + delta_l [0, R{z_{l-1}}]^T
 
     With output_curvature=False, R{delta_L} = 0: the result is then the second term of
     (5.83) generalised, sum_n sum_k (dE_n/da_k) grad grad a_nk, applied to V.
@@ -78,13 +81,14 @@ def hessian_vector_product(net, w, X, T, v):
 def _chunked_hessian(net, w, X, T, output_curvature):
     """Stack R-operator products with the unit vectors, a batch of c directions at a time.
 
-    c is chosen so that the (c, N, M_l) intermediate arrays hold at most max(N W, 2^22)
-    numbers: peak memory O(W^2 + N W).
+    c is chosen so that the (c, N, M_l) intermediate arrays hold at most max(N W, 2^19)
+    numbers: peak memory O(W^2 + N W). (Chunks of about 4 MB stay in cache; larger ones were
+    slower as well as bigger, see benchmarks/README.md.)
     """
     W = net.n_weights
     N = check_inputs(net, X).shape[0]
     per_direction = N * sum(rows + cols for rows, cols in net.shapes)
-    c = int(max(1, max(N * W, 2**22) // per_direction))
+    c = int(max(1, max(N * W, 2**19) // per_direction))
     H = np.empty((W, W))
     for start in range(0, W, c):
         stop = min(start + c, W)
@@ -118,7 +122,7 @@ def hessian_residual_term(net, w, X, T):
 
 
 def hessian_finite_difference(net, w, X, T, eps=1e-5):
-    """H by central differences of the backpropagated gradient (PRML 5.90):
+    """H by central differences of the backpropagated gradient (PRML 5.91):
 
         H[:, i] = (grad E(w + eps e_i) - grad E(w - eps e_i)) / (2 eps) + O(eps^2)
 
@@ -126,7 +130,7 @@ def hessian_finite_difference(net, w, X, T, eps=1e-5):
     Cost 2W gradient evaluations, O(N W^2).
     """
     w = check_weights(net, w)
-    if not (np.isfinite(eps) and eps > 0):
+    if not (isinstance(eps, numbers.Real) and np.isfinite(eps) and eps > 0):
         raise ValueError(f"eps: expected a positive step size; got {eps!r}")
     H = np.empty((net.n_weights, net.n_weights))
     for i in range(net.n_weights):

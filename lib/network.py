@@ -64,7 +64,9 @@ class MLP:
         self.hidden = get_activation(hidden)
         self.output = get_output_error(output)
         if output == "softmax" and self.sizes[-1] < 2:
-            raise ValueError(f"sizes: softmax needs K >= 2 outputs; got K = {self.sizes[-1]}")
+            raise ValueError(
+                f"sizes: expected K >= 2 outputs for softmax; got K = {self.sizes[-1]}"
+            )
         self.shapes = [(m, m_prev + 1) for m_prev, m in zip(self.sizes[:-1], self.sizes[1:])]
         counts = [rows * cols for rows, cols in self.shapes]
         self.offsets = np.concatenate([[0], np.cumsum(counts)]).astype(int)
@@ -99,7 +101,7 @@ class MLP:
         for l, (W, shape) in enumerate(zip(Ws, self.shapes), start=1):
             if np.shape(W) != shape:
                 raise ValueError(
-                    f"Ws[{l - 1}]: layer {l} expects shape (M_l, M_(l-1) + 1) = {shape}; "
+                    f"Ws[{l - 1}]: expected shape (M_l, M_(l-1) + 1) = {shape} for layer {l}; "
                     f"got {np.shape(W)}"
                 )
         return np.concatenate([np.asarray(W, dtype=float).ravel() for W in Ws])

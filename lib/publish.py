@@ -34,7 +34,9 @@ def result_bundle(name, value, fmt=None):
     if not isinstance(name, str) or not name.replace("_", "").replace("-", "").isalnum():
         raise ValueError(f"name: expected letters, digits, '_' or '-'; got {name!r}")
     if isinstance(value, bool | np.bool_):
-        raise ValueError(f"value of {name!r}: publish a number, text or figure; got a bool")
+        raise ValueError(
+            f"value of {name!r}: expected a number, a str or a matplotlib Figure; got a bool"
+        )
     if isinstance(value, numbers.Integral):
         payload = {"kind": "number", "value": int(value), "fmt": fmt or "d"}
         shown = format(int(value), payload["fmt"])

@@ -30,35 +30,39 @@ def check_weights(net, w):
 
 
 def check_inputs(net, X):
-    """X must be a finite (N, D) array with D = sizes[0]."""
+    """X must be a finite (N, D) array with N >= 1 patterns and D = sizes[0]."""
     X = _as_finite_array("X", X, (2,))
-    if X.shape[1] != net.D:
-        raise ValueError(f"X: expected shape (N, D) with D = {net.D}; got {X.shape}")
+    if X.shape[0] < 1 or X.shape[1] != net.D:
+        raise ValueError(f"X: expected shape (N, D) with N >= 1 and D = {net.D}; got {X.shape}")
     return X
 
 
 def check_targets(net, T, N):
     """T must be (N, K) (or (N,) when K = 1), finite and valid for the output's error."""
     T = _as_finite_array("T", T, (1, 2))
+    received = T.shape
     if T.ndim == 1 and net.K == 1:
         T = T[:, None]
     if T.shape != (N, net.K):
         raise ValueError(
-            f"T: expected shape (N, K) = ({N}, {net.K}) to match X's {N} rows; got {T.shape}"
+            f"T: expected shape (N, K) = ({N}, {net.K}) to match X's {N} rows; got {received}"
         )
     if net.output.name == "sigmoid" and (T.min() < 0.0 or T.max() > 1.0):
         raise ValueError(
-            f"T: sigmoid outputs need targets in [0, 1]; got values in [{T.min()}, {T.max()}]"
+            f"T: expected targets in [0, 1] for sigmoid outputs; got values in "
+            f"[{T.min()}, {T.max()}]"
         )
     if net.output.name == "softmax":
         if T.min() < 0.0:
-            raise ValueError(f"T: softmax targets must be non-negative; got minimum {T.min()}")
+            raise ValueError(
+                f"T: expected non-negative targets for softmax outputs; got minimum {T.min()}"
+            )
         sums = T.sum(axis=1)
         bad = np.flatnonzero(np.abs(sums - 1.0) > 1e-9)
         if bad.size:
             raise ValueError(
-                f"T: softmax target rows must sum to 1; row {bad[0]} sums to {sums[bad[0]]} "
-                f"({bad.size} rows in all)"
+                f"T: expected softmax target rows that sum to 1; got row {bad[0]} summing to "
+                f"{sums[bad[0]]} ({bad.size} of {N} rows off)"
             )
     return T
 
