@@ -5,9 +5,17 @@ nbval compares every stored output of a notebook with a fresh run. Published res
 formatted to the digits that matter; the comparison uses the text/plain form, so the JSON
 payload is skipped here. Figures that are published are SVG and compared byte for byte;
 ordinary inline figures are PNG, which nbval skips by default.
+
+nbval's kernels get the same environment as build.py's (one BLAS thread, a fixed hash
+seed), so the notebooks compute the same digits under both.
 """
 
+import os
+
 from lib.publish import RESULT_MIMETYPE
+from slidebuild.execute import KERNEL_ENV
+
+os.environ.update(KERNEL_ENV)
 
 
 def pytest_collectstart(collector):

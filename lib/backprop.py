@@ -54,7 +54,8 @@ def gradient(net, w, X, T):
 
 def output_jacobian(net, w, X):
     """b_nk = grad a_nk, the gradient of every output pre-activation for every pattern:
-    the vectors b_n = grad y_n = grad a_n of the outer-product approximation (5.84).
+    the vectors b_n = grad a_n of the outer-product approximations (5.84) and (5.85). For
+    identity outputs b_n = grad y_n too; for sigmoid outputs grad y_n = y_n (1 - y_n) b_n.
 
     Backpropagates delta_k = e_k (a unit vector) for each output k, as in PRML 5.3.4.
     X : (N, D) -> B : (N, K, W). Cost O(N K W), memory N K W.
