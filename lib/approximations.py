@@ -22,7 +22,7 @@ def second_derivatives_exact(net, w, X, T):
     Cost O(N sum_l M_l^2 M_{l+1}): more than O(W) per pattern.
     """
     fwd, _, deltas = _forward_backward(net, w, X, T)
-    S = [np.array(net.output.hessian(fwd.y))]
+    S = [np.array(net.output.hessian(fwd.a[-1]))]
     for l in range(len(fwd.Ws) - 2, -1, -1):
         W_next = fwd.Ws[l + 1][:, 1:]                       # w_kj, (M_{l+1}, M_l)
         dh = net.hidden.dh(fwd.a[l])
@@ -35,7 +35,7 @@ def second_derivatives_exact(net, w, X, T):
 
 
 def _becker_lecun(net, fwd, deltas):
-    s = [net.output.hessian_diagonal(fwd.y)]
+    s = [net.output.hessian_diagonal(fwd.a[-1])]
     for l in range(len(fwd.Ws) - 2, -1, -1):
         W_next = fwd.Ws[l + 1][:, 1:]
         a = fwd.a[l]
@@ -106,6 +106,6 @@ def hessian_outer_product(net, w, X, T):
     check_targets(net, T, fwd.y.shape[0])
     B = jacobian_from_forward(net, fwd)
     if net.output.name != "identity":
-        B = net.output.hessian_factor(fwd.y).transpose(0, 2, 1) @ B
+        B = net.output.hessian_factor(fwd.a[-1]).transpose(0, 2, 1) @ B
     A = B.reshape(-1, net.n_weights)
     return A.T @ A

@@ -29,7 +29,7 @@ def _forward_backward(net, w, X, T):
     """Forward pass, checked targets and the per-pattern errors delta_l = dE_n/da_l."""
     fwd = net.forward(w, X)
     T = check_targets(net, T, fwd.y.shape[0])
-    return fwd, T, backpropagate(net, fwd, fwd.y - T)
+    return fwd, T, backpropagate(net, fwd, net.output.delta(fwd.a[-1], T))
 
 
 def error(net, w, X, T):
@@ -84,4 +84,4 @@ def output_hessian(net, w, X, T):
     """
     fwd = net.forward(w, X)
     check_targets(net, T, fwd.y.shape[0])
-    return np.array(net.output.hessian(fwd.y))
+    return np.array(net.output.hessian(fwd.a[-1]))

@@ -22,11 +22,18 @@ from .activations import _sigmoid
 
 
 class OutputError(NamedTuple):
-    """An output activation y = f(a) with its canonical per-pattern error E_n(a, t)."""
+    """An output activation y = f(a) with its canonical per-pattern error E_n(a, t).
+
+    Every function takes the output pre-activations a (N, K), not y = f(a): near
+    saturation y rounds to 0 or 1 and formulas in y lose what a still carries.
+    error(a, t) -> (N,); delta(a, t) = dE_n/da -> (N, K); hessian(a) = G_n -> (N, K, K);
+    hessian_factor(a) = L_n with L_n L_n^T = G_n -> (N, K, K); hessian_diagonal(a) -> (N, K).
+    """
 
     name: str
     f: Callable[[np.ndarray], np.ndarray]
     error: Callable[[np.ndarray, np.ndarray], np.ndarray]
+    delta: Callable[[np.ndarray, np.ndarray], np.ndarray]
     hessian: Callable[[np.ndarray], np.ndarray]
     hessian_factor: Callable[[np.ndarray], np.ndarray]
     hessian_diagonal: Callable[[np.ndarray], np.ndarray]
@@ -56,45 +63,64 @@ def _multiclass_cross_entropy(a, t):
     return logsumexp - np.sum(t * a, axis=-1)
 
 
-def _identity_hessian(y):
-    return np.broadcast_to(np.eye(y.shape[-1]), y.shape + y.shape[-1:])
+def _residual(f):
+    """dE_n/da_k = y_k - t_k for every canonical pairing (PRML 5.18, 4.91, 4.109)."""
+    return lambda a, t: f(a) - t
 
 
-def _sigmoid_hessian(y):
-    return y[..., :, None] * (1.0 - y)[..., None, :] * np.eye(y.shape[-1])
+def _identity_hessian(a):
+    return np.broadcast_to(np.eye(a.shape[-1]), a.shape + a.shape[-1:])
 
 
-def _softmax_hessian(y):
+def _sigmoid_hessian(a):
+    y = _sigmoid(a)
+    return y[..., :, None] * (1.0 - y)[..., None, :] * np.eye(a.shape[-1])
+
+
+def _softmax_hessian(a):
     """G = diag(y) - y y^T, the softmax analogue of (5.85)."""
-    return y[..., :, None] * np.eye(y.shape[-1]) - y[..., :, None] * y[..., None, :]
+    y = _softmax(a)
+    return y[..., :, None] * np.eye(a.shape[-1]) - y[..., :, None] * y[..., None, :]
 
 
-def _identity_factor(y):
-    return _identity_hessian(y)
+def _identity_factor(a):
+    return _identity_hessian(a)
 
 
-def _sigmoid_factor(y):
-    return np.sqrt(y * (1.0 - y))[..., :, None] * np.eye(y.shape[-1])
+def _sigmoid_factor(a):
+    y = _sigmoid(a)
+    return np.sqrt(y * (1.0 - y))[..., :, None] * np.eye(a.shape[-1])
 
 
-def _softmax_factor(y):
+def _softmax_factor(a):
     """L with L L^T = diag(y) - y y^T: L = diag(s) - y s^T with s = sqrt(y) (uses sum_k y_k = 1)."""
+    y = _softmax(a)
     s = np.sqrt(y)
-    return s[..., :, None] * np.eye(y.shape[-1]) - y[..., :, None] * s[..., None, :]
+    return s[..., :, None] * np.eye(a.shape[-1]) - y[..., :, None] * s[..., None, :]
+
+
+def _sigmoid_diagonal(a):
+    y = _sigmoid(a)
+    return y * (1.0 - y)
+
+
+def _softmax_diagonal(a):
+    y = _softmax(a)
+    return y * (1.0 - y)
 
 
 OUTPUT_ERRORS = {
     "identity": OutputError(
-        "identity", lambda a: a, _sum_of_squares, _identity_hessian, _identity_factor,
-        np.ones_like,
+        "identity", lambda a: a, _sum_of_squares, _residual(lambda a: a), _identity_hessian,
+        _identity_factor, np.ones_like,
     ),
     "sigmoid": OutputError(
-        "sigmoid", _sigmoid, _binary_cross_entropy, _sigmoid_hessian, _sigmoid_factor,
-        lambda y: y * (1.0 - y),
+        "sigmoid", _sigmoid, _binary_cross_entropy, _residual(_sigmoid), _sigmoid_hessian,
+        _sigmoid_factor, _sigmoid_diagonal,
     ),
     "softmax": OutputError(
-        "softmax", _softmax, _multiclass_cross_entropy, _softmax_hessian, _softmax_factor,
-        lambda y: y * (1.0 - y),
+        "softmax", _softmax, _multiclass_cross_entropy, _residual(_softmax), _softmax_hessian,
+        _softmax_factor, _softmax_diagonal,
     ),
 }
 

@@ -46,7 +46,7 @@ def _r_operator(net, w, X, T, V, output_curvature=True):
 
     # Backward pass of R{.}.
     if output_curvature:
-        G = net.output.hessian(fwd.y)                       # (N, K, K)
+        G = net.output.hessian(fwd.a[-1])                       # (N, K, K)
         Rdelta = [np.einsum("nkj,cnj->cnk", G, Ra[-1])]
     else:
         Rdelta = [np.zeros_like(Ra[-1])]
