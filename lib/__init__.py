@@ -7,8 +7,10 @@ function                           what                                         
 MLP                                network, flat weight vector w                5.1, 5.48-5.49
 error, gradient                    E = sum_n E_n and backpropagation            5.44, 5.53-5.56
 output_jacobian                    b_n = grad a_n, (N, K, W)                    5.84
+jacobian_vector_product            B_n v without B, (N, K)                      5.101-5.103
 output_hessian                     G_n = d^2 E_n / da da^T at the outputs       5.82, 5.85
-hessian_exact                      H = grad grad E                              5.78, 5.4.6
+hessian_exact                      H = grad grad E by blocks                    5.78, 5.93-5.95
+hessian_r_operator                 H by W R-operator products (reference)       5.78, 5.4.6
 hessian_vector_product             H v by the R-operator                        5.4.6
 hessian_finite_difference          central differences of the gradient          5.91
 hessian_residual_term              H minus the outer product                    5.83
@@ -16,35 +18,56 @@ second_derivatives_exact           d^2 E_n / da_j da_j' layer by layer          
 second_derivatives_becker_lecun    diagonal-only recursion                      5.81
 diagonal_from_second_derivatives   d^2 E_n / dw_ji^2 = d^2 E_n / da_j^2 z_i^2   5.79
 hessian_diagonal_approx            Becker-LeCun diagonal of H                   5.79 + 5.81
+hessian_diagonal_exact             exact diagonal of H without H                5.79 + 5.80
 hessian_outer_product              Levenberg-Marquardt / outer product          5.84, 5.85
-publish                            a named result for the slide build           -
+gauss_newton_vector_product        outer product times v without forming it     5.84, 5.85
+publish, publish_audit,            named results for the slide build            -
+  publish_correction, audit_line
+relative_error, below              a comparison; a rounding-level value as a    -
+                                   bound against a stated tolerance
+symbolic (module)                  unspecified h and E, symbolic networks and   -
+                                   Hessians for the sympy derivations
+plotting (module)                  figures readable on a projected slide        -
+datasets (module)                  the data of PRML Figure 5.3                  Fig. 5.3
 =================================  ===========================================  ==============
 """
 
 from .approximations import (
     diagonal_from_second_derivatives,
+    gauss_newton_vector_product,
     hessian_diagonal_approx,
+    hessian_diagonal_exact,
     hessian_outer_product,
     second_derivatives_becker_lecun,
     second_derivatives_exact,
 )
-from .backprop import error, gradient, output_hessian, output_jacobian
+from .backprop import (
+    error,
+    gradient,
+    jacobian_vector_product,
+    output_hessian,
+    output_jacobian,
+)
+from .checks import below, relative_error
 from .hessian import (
     hessian_exact,
     hessian_finite_difference,
+    hessian_r_operator,
     hessian_residual_term,
     hessian_vector_product,
 )
 from .network import MLP
-from .publish import publish
+from .publish import audit_line, publish, publish_audit, publish_correction
 
 __all__ = [
     "MLP",
     "error",
     "gradient",
     "output_jacobian",
+    "jacobian_vector_product",
     "output_hessian",
     "hessian_exact",
+    "hessian_r_operator",
     "hessian_vector_product",
     "hessian_finite_difference",
     "hessian_residual_term",
@@ -52,6 +75,13 @@ __all__ = [
     "second_derivatives_becker_lecun",
     "diagonal_from_second_derivatives",
     "hessian_diagonal_approx",
+    "hessian_diagonal_exact",
     "hessian_outer_product",
+    "gauss_newton_vector_product",
     "publish",
+    "publish_audit",
+    "publish_correction",
+    "audit_line",
+    "relative_error",
+    "below",
 ]

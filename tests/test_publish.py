@@ -109,3 +109,112 @@ def test_bad_values_are_rejected(value, got):
         result_bundle("x", value)
     message = str(info.value)
     assert message.startswith("value of 'x':") and "expected" in message and got in message
+
+
+def figure_at_rounding_level(ulps):
+    """A figure whose layout (the axes' place, as a layout engine computes it) differs from the
+    plain one's by ``ulps`` units in the last place: what two CPUs may compute."""
+    def bumped(value):
+        for _ in range(ulps):
+            value = np.nextafter(value, 1.0)
+        return value
+
+    x = np.linspace(0.1, 1.0, 7)
+    fig, ax = plt.subplots(figsize=(3, 2))
+    ax.set_position([bumped(0.1537), 0.2113, bumped(0.6911), 0.6923])
+    ax.plot(x, np.sin(x), marker="o")
+    ax.scatter(x, np.cos(x), s=12)
+    return fig
+
+
+def test_figure_svg_ids_do_not_depend_on_full_precision_floats():
+    # matplotlib hashes the full-precision clip rectangle and marker paths into their ids;
+    # a last-bit difference (as between two CPUs) must not change the published SVG
+    plain, perturbed = figure_at_rounding_level(0), figure_at_rounding_level(3)
+    assert plain.axes[0].get_position().bounds != perturbed.axes[0].get_position().bounds
+    svg_plain, svg_perturbed = figure_to_svg(plain), figure_to_svg(perturbed)
+    assert svg_plain == svg_perturbed
+    ids = re.findall(r'\bid="([^"]+)"', svg_plain)
+    assert ids and all(re.fullmatch(r"id\d+", i) for i in ids)
+    assert len(set(ids)) == len(ids)
+    for reference in re.findall(r'(?:href="#|url\(#)([^")]+)', svg_plain):
+        assert reference in ids, f"dangling reference #{reference}"
+    plt.close("all")
+
+
+def test_bound_shows_the_tolerance_and_keeps_the_value():
+    bundle = result_bundle("rel_err", 3.2e-16, bound=1e-13)
+    data = payload(bundle)
+    assert data == {"name": "rel_err", "kind": "bound", "value": 3.2e-16, "fmt": None,
+                    "tol": 1e-13}
+    assert bundle["text/plain"] == "rel_err < 1e-13 (丸め誤差の範囲)"
+    assert "3.2" not in bundle["text/plain"]
+
+
+@pytest.mark.parametrize("value", [1e-13, 2.5e-12, -1e-12])
+def test_bound_fails_above_the_tolerance(value):
+    with pytest.raises(AssertionError, match=r"rel_err = .* is not below the stated tolerance"):
+        result_bundle("rel_err", value, bound=1e-13)
+
+
+@pytest.mark.parametrize("tol", [0, -1e-13, 2e-13, 3, True, "1e-13", float("nan")])
+def test_bound_tolerance_must_be_a_power_of_ten(tol):
+    with pytest.raises(ValueError, match="tol: expected a power of ten"):
+        result_bundle("rel_err", 1e-16, bound=tol)
+
+
+def test_below_is_the_same_rule_for_printed_lines():
+    from lib.checks import below
+
+    assert below(3e-16, 1e-13) == "< 1e-13 (丸め誤差の範囲)"
+    assert below(0.0, 1e-12) == "< 1e-12 (丸め誤差の範囲)"
+    with pytest.raises(AssertionError, match="asymmetry = 2.000e-10"):
+        below(2e-10, 1e-13, what="asymmetry")
+    with pytest.raises(ValueError, match="asymmetry: expected a finite number"):
+        below(float("nan"), 1e-13, what="asymmetry")
+
+
+def test_relative_error():
+    from lib.checks import relative_error
+
+    ref = np.array([[2.0, -4.0], [1.0, 0.0]])
+    assert relative_error(ref + np.array([[0.0, 0.0], [0.5, 0.0]]), ref) == 0.5 / 4.0
+    with pytest.raises(ValueError, match="approx: expected the shape of ref"):
+        relative_error(np.zeros(3), np.ones(2))
+    with pytest.raises(ValueError, match="ref: expected an array with a nonzero entry"):
+        relative_error(np.zeros(2), np.zeros(2))
+
+
+def test_audit_lines_and_notes():
+    from lib.publish import audit_bundle, audit_line
+
+    lines = ["(5.79) は恒等式", audit_line("転置が抜けている", judges=r"\nabla y_n \nabla y_n")]
+    bundle = audit_bundle("audit", lines, notes="全文")
+    assert payload(bundle) == {
+        "name": "audit", "kind": "audit", "fmt": None,
+        "value": {"lines": [{"text": "(5.79) は恒等式", "judges": None},
+                            {"text": "転置が抜けている", "judges": r"\nabla y_n \nabla y_n"}],
+                  "notes": "全文"}}
+    assert "[judges: " in bundle["text/plain"]
+    for bad in ([], "one string", [3], [{"text": "x"}]):
+        with pytest.raises(ValueError, match="lines"):
+            audit_bundle("audit", bad, notes="n")
+    with pytest.raises(ValueError, match="notes: expected a non-empty string"):
+        audit_bundle("audit", ["x"], notes="")
+    with pytest.raises(ValueError, match="judges: expected a non-empty string"):
+        audit_line("x", judges="  ")
+
+
+def test_correction():
+    from lib.publish import correction_bundle
+
+    bundle = correction_bundle("transpose", "a b", "a b^T", "転置が必要")
+    assert payload(bundle)["value"] == {"source": "a b", "corrected": "a b^T",
+                                        "reason": "転置が必要"}
+    assert payload(bundle)["kind"] == "correction"
+    with pytest.raises(ValueError, match="corrected: expected a text different from source"):
+        correction_bundle("c", "same", "same", "r")
+    with pytest.raises(ValueError, match="reason: expected one line"):
+        correction_bundle("c", "a", "b", "two\nlines")
+    with pytest.raises(ValueError, match="source: expected a non-empty string"):
+        correction_bundle("c", "", "b", "r")
