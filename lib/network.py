@@ -10,13 +10,19 @@ and w = concatenate([W_1.ravel(), W_2.ravel(), ...]) in C order: the weight w_ji
 sits at offset(l) + j * (M_{l-1} + 1) + i.
 """
 
+from collections.abc import Iterable
 from typing import NamedTuple
 
 import numpy as np
 
 from .activations import get_activation
 from .errors import get_output_error
-from .validation import check_inputs, check_weights
+from .validation import _as_finite_array, _as_real_array, check_inputs, check_weights
+
+
+def _is_integer(m):
+    """An int or numpy integer, but not a bool (True would otherwise count as 1)."""
+    return isinstance(m, int | np.integer) and not isinstance(m, bool)
 
 
 def augment(z):
@@ -54,12 +60,12 @@ class MLP:
     """
 
     def __init__(self, sizes, hidden="tanh", output="identity"):
+        expected = "sizes: expected a list [D, M_1, ..., K] of at least two positive integers"
+        if isinstance(sizes, str) or not isinstance(sizes, Iterable):
+            raise ValueError(f"{expected}; got {sizes!r}")
         sizes = list(sizes)
-        if len(sizes) < 2 or not all(isinstance(m, int | np.integer) and m > 0 for m in sizes):
-            raise ValueError(
-                f"sizes: expected a list [D, M_1, ..., K] of at least two positive integers; "
-                f"got {sizes!r}"
-            )
+        if len(sizes) < 2 or not all(_is_integer(m) and m > 0 for m in sizes):
+            raise ValueError(f"{expected}; got {sizes!r}")
         self.sizes = [int(m) for m in sizes]
         self.hidden = get_activation(hidden)
         self.output = get_output_error(output)
@@ -95,16 +101,26 @@ class MLP:
         ]
 
     def pack(self, Ws):
-        """Concatenate the augmented matrices [W_1, ..., W_L] into w (W,), C order."""
+        """Concatenate the augmented matrices [W_1, ..., W_L] into w (W,), C order.
+
+        Each W_l must be a finite real (M_l, M_{l-1} + 1) array; the result is a new array.
+        """
+        if not isinstance(Ws, list | tuple):
+            raise ValueError(
+                f"Ws: expected a list of {len(self.shapes)} matrices; got {type(Ws).__name__}"
+            )
         if len(Ws) != len(self.shapes):
             raise ValueError(f"Ws: expected {len(self.shapes)} matrices; got {len(Ws)}")
+        arrays = []
         for l, (W, shape) in enumerate(zip(Ws, self.shapes), start=1):
-            if np.shape(W) != shape:
+            W = _as_real_array(f"Ws[{l - 1}]", W)
+            if W.shape != shape:
                 raise ValueError(
                     f"Ws[{l - 1}]: expected shape (M_l, M_(l-1) + 1) = {shape} for layer {l}; "
-                    f"got {np.shape(W)}"
+                    f"got {W.shape}"
                 )
-        return np.concatenate([np.asarray(W, dtype=float).ravel() for W in Ws])
+            arrays.append(_as_finite_array(f"Ws[{l - 1}]", W, (2,)))
+        return np.concatenate([W.ravel() for W in arrays])
 
     def init(self, seed=0):
         """Random weights w (W,): N(0, 1/(fan_in + 1)) per layer, from a seeded generator."""
@@ -113,7 +129,15 @@ class MLP:
                           for rows, cols in self.shapes])
 
     def layer_of(self, index):
-        """(layer l counted from 1, row j, column i) of the flat weight index, i = 0 the bias."""
+        """(layer l counted from 1, row j, column i) of the flat weight index, i = 0 the bias.
+
+        index : int in [0, W).
+        """
+        if not (_is_integer(index) and 0 <= index < self.n_weights):
+            raise ValueError(
+                f"index: expected an integer weight index in [0, W) = [0, {self.n_weights}); "
+                f"got {index!r}"
+            )
         l = int(np.searchsorted(self.offsets, index, side="right"))
         j, i = divmod(int(index - self.offsets[l - 1]), self.shapes[l - 1][1])
         return l, j, i

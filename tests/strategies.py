@@ -85,3 +85,17 @@ def problems(draw, hidden_layers=ANY_DEPTH, outputs=ANY_OUTPUT, hiddens=ANY_HIDD
     N = draw(Ns)
     seed = draw(st.integers(0, 2**32 - 1))
     return make_problem(sizes, hidden, output, N, seed, targets)
+
+
+SATURATING_SCALES = (20.0, 40.0, 100.0)
+ANY_SATURATING_SCALE = st.sampled_from(SATURATING_SCALES)
+
+
+@st.composite
+def saturated_problems(draw, scales=ANY_SATURATING_SCALE, **kwargs):
+    """problems(**kwargs) with every weight multiplied by a factor of 20, 40 or 100, so that
+    hidden units and outputs saturate (|a| of tens to hundreds). Reproduce a failing example
+    with make_problem(...) and w * scale, as its repr says."""
+    p = draw(problems(**kwargs))
+    scale = draw(scales)
+    return Problem(p.net, p.w * scale, p.X, p.T, f"{p.call} with w * {scale:g}")

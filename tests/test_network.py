@@ -1,13 +1,14 @@
 """The network and its flat weight vector (PRML 5.1, 5.48-5.49): sizes, layout, forward pass."""
 
 import math
+import warnings
 
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from reference import assert_close, forward_loop, layer_matrices
-from strategies import HIDDEN, OUTPUTS, problems
+from strategies import HIDDEN, OUTPUTS, problems, saturated_problems
 
 import lib
 
@@ -95,6 +96,31 @@ def test_forward_by_hand(hidden, output):
 
 @given(problems(outputs=st.sampled_from(["sigmoid", "softmax"])))
 def test_output_ranges(p):
+    check_output_ranges(p)
+
+
+@given(saturated_problems(outputs=st.sampled_from(["sigmoid", "softmax"])))
+def test_output_ranges_in_saturation(p):
+    """The same with weights scaled by 20-100 (|a| in the hundreds): every y finite, in
+    range, softmax rows summing to 1, and no overflow warning from exp."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        check_output_ranges(p)
+        assert np.all(np.isfinite(p.net(p.w, p.X)))
+
+
+def test_sizes_may_be_any_sequence_of_integers():
+    """A tuple, a range or numpy integers give the same network; sizes are stored as ints
+    and the caller's list is left alone."""
+    sizes = [2, np.int64(3), 1]
+    net = lib.MLP(sizes)
+    assert net.sizes == [2, 3, 1] and all(type(m) is int for m in net.sizes)
+    assert sizes == [2, np.int64(3), 1]
+    for other in ((2, 3, 1), range(2, 0, -1), np.array([2, 3, 1])):
+        assert lib.MLP(other).n_weights == lib.MLP(list(other)).n_weights
+
+
+def check_output_ranges(p):
     """Sigmoid outputs lie in [0, 1]; softmax rows are probability vectors."""
     y = p.net(p.w, p.X)
     assert np.all((y >= 0) & (y <= 1))
