@@ -1,28 +1,25 @@
-"""The execution cache: each notebook's published results, keyed by what they depend on.
+"""What a notebook's outputs depend on (its inputs key), and the build lock.
 
-The key of a notebook hashes its code cells and kernel name, every file under ``lib/``,
-the pinned dependency versions (``constraints.txt``), the Python version and this module's
-format version. Markdown cells and outputs are not part of it: editing prose does not
-re-run anything. An entry is one JSON file ``<key>.json`` holding the results and a digest
-of them; it is written to a temporary file and renamed, so a reader sees all of it or none.
-An entry that cannot be read or whose digest does not match is a miss (the notebook
-re-runs), never an error. Failed runs are not stored.
+The inputs key of a notebook hashes its code cells and kernel name, every file under
+``lib/`` and the pinned dependency versions (``constraints.txt``), and this module's format
+version. Markdown cells and outputs are not part of it: editing prose re-runs nothing.
+Neither is the Python version or the path of the checkout, so the key is the same on every
+machine with the same pins: it is recorded in each executed notebook (slidebuild/stored.py)
+and compared there, on a laptop and on CI alike.
 
-One lock file in the cache folder serialises whole builds: a second build waits.
+One lock file in the lock folder (``.build-cache/``) serialises whole builds: a second build
+waits, then finds the notebooks the first one ran already stored.
 """
 
 import contextlib
 import fcntl
 import hashlib
-import json
-import platform
 from pathlib import Path
 
 from .errors import shown
-from .outputs import atomic_write, remove_stale_temporaries
-from .results import from_json, to_json
+from .outputs import remove_stale_temporaries
 
-FORMAT = "prml-slide-build-cache 1"
+FORMAT = "prml-slide-build-inputs 2"
 
 
 def _feed(digest, *parts):
@@ -35,10 +32,12 @@ def _feed(digest, *parts):
 def dependency_digest(paths):
     """A digest of the files the notebooks depend on: each file, or each file under a folder.
 
-    Caches (``__pycache__``), compiled files and hidden files are left out.
+    Files are named relative to the folder that holds ``paths`` (``lib/network.py``), so
+    the digest does not depend on where the checkout is. Caches (``__pycache__``), compiled
+    files and hidden files are left out.
     """
     digest = hashlib.sha256()
-    _feed(digest, FORMAT, platform.python_version())
+    _feed(digest, FORMAT)
     for root in map(Path, paths):
         files = sorted(root.rglob("*")) if root.is_dir() else [root]
         for path in files:
@@ -57,7 +56,7 @@ def kernel_name(nb):
 
 
 def notebook_key(nb, dependencies):
-    """The cache key of notebook ``nb`` (a dict): code cells, kernel and ``dependencies``."""
+    """The inputs key of notebook ``nb`` (a dict): code cells, kernel and ``dependencies``."""
     digest = hashlib.sha256()
     _feed(digest, dependencies, kernel_name(nb))
     for cell in nb.get("cells", []):
@@ -67,38 +66,14 @@ def notebook_key(nb, dependencies):
     return digest.hexdigest()
 
 
-class Cache:
-    """Cache entries under ``folder/notebooks/``; the lock file is ``folder/build.lock``."""
+class Lock:
+    """The build lock: the file ``folder/build.lock``."""
 
     def __init__(self, folder):
         self.folder = Path(folder)
-        self.entries = self.folder / "notebooks"
-
-    def load(self, key):
-        """(results, seconds the run took) for ``key``, or None on a miss or a damaged entry."""
-        path = self.entries / f"{key}.json"
-        try:
-            entry = json.loads(path.read_text(encoding="utf-8"))
-            results = entry["results"]
-            if entry["key"] != key or entry["digest"] != _digest(results):
-                raise ValueError("digest mismatch")
-            return from_json(results), float(entry["seconds"])
-        except FileNotFoundError:
-            return None
-        except (OSError, ValueError, KeyError, TypeError) as error:
-            print(f"  note: cache entry {shown(path)} is damaged ({error}); re-running")
-            return None
-
-    def store(self, key, notebook, results, seconds):
-        """Store the results of a successful run of ``notebook`` (a path) under ``key``."""
-        items = to_json(results)
-        entry = {"key": key, "notebook": Path(notebook).name, "seconds": round(seconds, 3),
-                 "digest": _digest(items), "results": items}
-        self.entries.mkdir(parents=True, exist_ok=True)
-        atomic_write(self.entries / f"{key}.json", json.dumps(entry, indent=1).encode("utf-8"))
 
     @contextlib.contextmanager
-    def lock(self):
+    def hold(self):
         """Hold the build lock; print a line and wait when another build holds it."""
         self.folder.mkdir(parents=True, exist_ok=True)
         with open(self.folder / "build.lock", "a+b") as handle:
@@ -109,11 +84,7 @@ class Cache:
                       flush=True)
                 fcntl.flock(handle, fcntl.LOCK_EX)
             try:
-                remove_stale_temporaries(self.entries)
+                remove_stale_temporaries(self.folder)
                 yield self
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def _digest(items):
-    return hashlib.sha256(json.dumps(items, sort_keys=True).encode("utf-8")).hexdigest()

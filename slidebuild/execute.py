@@ -26,6 +26,7 @@ from jupyter_core.utils import ensure_async
 from .cache import kernel_name
 from .errors import shown
 from .outputs import atomic_write
+from .results import cell_label
 
 KERNEL_ENV = {
     "PYTHONHASHSEED": "0",
@@ -38,10 +39,11 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 @dataclass
 class Failure:
-    """Why a notebook failed: the cell (index into ``nb.cells``), the exception, the source."""
+    """Why a notebook failed: the cell (nbval's number: the N-th code cell, from 0), the
+    exception, the source."""
 
     notebook: Path
-    cell_index: int | None
+    cell: int | None
     exception: str
     traceback: str
     source: str
@@ -50,7 +52,7 @@ class Failure:
 
     def report(self):
         """The lines build.py prints for this failure."""
-        cell = "" if self.cell_index is None else f", cell index {self.cell_index}"
+        cell = "" if self.cell is None else f", {cell_label(self.cell)}"
         lines = [f"error: {shown(self.notebook)}{cell}: {self.exception}"]
         if self.source:
             lines += ["  cell source:"] + [f"  | {line}" for line in self.source.splitlines()]
@@ -174,7 +176,7 @@ class _Runner:
             nb = nbformat.read(path, as_version=4)
             client = NotebookClient(
                 nb, timeout=self.timeout, kernel_name=kernel_name(nb),
-                shutdown_kernel="immediate", on_cell_start=on_cell_start,
+                shutdown_kernel="immediate", on_cell_start=on_cell_start, record_timing=False,
                 resources={"metadata": {"path": str(path.parent.absolute())}},
             )
             self.clients.add(client)
@@ -210,8 +212,11 @@ def _import_nbclient():
 
 
 def _failure(path, nb, index, error):
-    """A Failure for ``error`` raised while running cell ``index`` of ``nb``."""
+    """A Failure for ``error`` raised while running cell ``index`` (of ``nb.cells``) of ``nb``."""
     cell = nb.cells[index] if nb is not None and index is not None else None
+    number = None
+    if cell is not None:  # nbval's number: how many code cells come before it
+        number = sum(c.cell_type == "code" for c in nb.cells[:index])
     ename = getattr(error, "ename", None)
     if ename:
         exception = f"{ename}: {error.evalue}"
@@ -220,7 +225,7 @@ def _failure(path, nb, index, error):
     errors = [out for out in (cell.get("outputs", []) if cell else [])
               if out.get("output_type") == "error"]
     traceback = _ANSI.sub("", "\n".join(errors[-1].get("traceback", []))) if errors else ""
-    return Failure(path, index, exception, traceback.strip(), cell.source if cell else "")
+    return Failure(path, number, exception, traceback.strip(), cell.source if cell else "")
 
 
 def _save_failed(nb, target):

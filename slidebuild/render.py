@@ -1,16 +1,20 @@
 """Rendering the generated deck to HTML (and PDF) with Marp's CLI, so that it works offline.
 
-The output folder (``build/``) gets everything the HTML refers to, by relative paths:
+The output folder (``build/``) gets:
 
-    build/05-04_hessian.html            the deck (Marp's bespoke template)
+    build/05-04_hessian.html            the deck (Marp's bespoke template), self-contained:
+                                        figures and fonts inlined (slidebuild/standalone.py),
+                                        so the file alone can be copied and opened anywhere
     build/05-04_hessian.pdf             with --pdf
     build/05-04_hessian.generated.md    a copy of the generated deck: Marp's input, so that
     build/05-04_hessian.generated/      relative paths resolve here for HTML and PDF alike
     build/fonts/{katex,lato,roboto-mono}/  the npm packages' font files
 
 ``marp.config.mjs`` points KaTeX and the gaia theme at ``fonts/`` instead of the network.
-Rendering is skipped when its inputs (the deck, its assets, the Marp config and the npm
-lock file) are the same as for the file already there.
+Rendering is skipped when its inputs (the deck, its assets, the Marp config, the npm lock
+file and the inlining code) are the same as for the file already there. A PDF left by an
+earlier ``--pdf`` build whose inputs have changed since is removed (and said so), never
+left silently stale.
 """
 
 import hashlib
@@ -21,6 +25,7 @@ import tempfile
 from pathlib import Path
 
 from .errors import BuildError, shown
+from .standalone import inline_assets
 
 MARP = "node_modules/@marp-team/marp-cli/marp-cli.js"
 CONFIG = "marp.config.mjs"
@@ -95,6 +100,8 @@ def render(deck, assets_dir, out_dir, stem, root, pdf=False):
     _sync_file(deck, staged)
     _sync_folder(assets_dir, out_dir / assets_dir.name)
     written = []
+    if not pdf:
+        _remove_stale_pdf(out_dir / f"{stem}.pdf", staged, out_dir / assets_dir.name, root)
     for suffix, extra in [(".html", [])] + ([(".pdf", ["--pdf", "--browser-path", browser])]
                                             if pdf else []):
         target = out_dir / f"{stem}{suffix}"
@@ -117,12 +124,29 @@ def _run_marp(command, staged, target):
         if done.returncode != 0 or not output.is_file():
             raise BuildError(f"Marp's CLI failed to render {shown(target)}:\n"
                              f"{done.stdout}{done.stderr}".rstrip())
+        if target.suffix == ".html":
+            page = output.read_text(encoding="utf-8")
+            output.write_text(inline_assets(page, target.parent), encoding="utf-8")
         os.replace(output, target)
+
+
+def _remove_stale_pdf(pdf, staged, assets, root):
+    """Remove ``pdf`` (and its stamp) when it was rendered from other inputs than these."""
+    stamp = pdf.parent / f".{pdf.name}.key"
+    if not pdf.exists():
+        return
+    if stamp.is_file() and stamp.read_text() == _render_key(staged, assets, root, ".pdf"):
+        return
+    pdf.unlink()
+    stamp.unlink(missing_ok=True)
+    print(f"note: removed {shown(pdf)}: it was rendered from an earlier deck; "
+          "build it again with --pdf")
 
 
 def _render_key(staged, assets, root, suffix):
     digest = hashlib.sha256(suffix.encode())
-    files = [staged, root / CONFIG, root / "package-lock.json", *sorted(assets.iterdir())]
+    files = [staged, root / CONFIG, root / "package-lock.json", Path(__file__).parent /
+             "standalone.py", *(sorted(assets.iterdir()) if assets.is_dir() else [])]
     for path in files:
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()

@@ -1,7 +1,10 @@
 // Open a deck rendered by Marp (bespoke HTML) in headless Chromium, screenshot every slide
 // and report, as JSON on stdout, what tests/test_render.py checks:
-//   slides:   per slide, its text length, image count, class and the elements that run off
-//             the slide (and, for result slides, off the content box inside the padding);
+//   slides:   per slide, its text length, image count, class, the elements that run off
+//             the slide and off the content box inside the padding, the smallest font size
+//             of its paragraphs and list items, and per image its displayed size, the
+//             content box's size and the smallest text inside the figure, in screen pixels;
+//             Also its ::before content (the result slides' badge) and its footer text;
 //   fonts:    every font face the page used, with its status (loaded / error);
 //   remote:   requests that tried to leave the machine (the deck must work offline);
 //   failed:   requests that failed (e.g. a missing image).
@@ -37,6 +40,7 @@ try {
   for (let n = 1; n <= count; n++) {
     await show(n)
     report.slides.push(await page.evaluate(measure, n - 1))
+    report.slides.at(-1).figures = await page.evaluate(figures, n - 1)
     await page.screenshot({ path: `${outDir}/slide-${String(n).padStart(3, '0')}.png` })
   }
   report.fonts = await page.evaluate(() =>
@@ -83,5 +87,36 @@ function measure(index) {
     offContent: visible.filter(([, r]) => outside(r, inner)).map(describe),
     width: box.width,
     height: box.height,
+    badge: getComputedStyle(section, '::before').content,
+    footer: section.querySelector('footer')?.innerText.trim() ?? '',
+    bodyFontPx: Math.min(...[...section.querySelectorAll('p, li')]
+      .filter((e) => e.innerText.trim() && !e.querySelector('img'))
+      .map((e) => parseFloat(getComputedStyle(e).fontSize))),
   }
+}
+
+// Runs in the page: each image of slide `index` as displayed (object-fit: contain keeps
+// the aspect ratio inside the element's box), the content box it sits in, and the smallest
+// text of the figure in screen pixels. Matplotlib's SVG draws each text as glyph paths in
+// a group scaled by fontsize/100 ("scale(s -s)"), in the units of the viewBox.
+async function figures(index) {
+  const section = document.querySelectorAll('svg[data-marpit-svg]')[index].querySelector('section')
+  const style = getComputedStyle(section)
+  const box = section.getBoundingClientRect()
+  const contentWidth = box.width - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight)
+  const contentHeight = box.height - parseFloat(style.paddingTop) - parseFloat(style.paddingBottom)
+  const found = []
+  for (const img of section.querySelectorAll('img')) {
+    const r = img.getBoundingClientRect()
+    const scale = Math.min(r.width / img.naturalWidth, r.height / img.naturalHeight)
+    const width = img.naturalWidth * scale
+    const height = img.naturalHeight * scale
+    const svg = await (await fetch(img.src)).text()
+    const viewBox = svg.match(/viewBox="[\d.]+ [\d.]+ ([\d.]+) ([\d.]+)"/)
+    const sizes = [...svg.matchAll(/scale\(([\d.]+) -([\d.]+)\)/g)].map((m) => 100 * parseFloat(m[1]))
+    const perUnit = viewBox ? width / parseFloat(viewBox[1]) : NaN
+    found.push({ width, height, contentWidth, contentHeight,
+      minTextPx: sizes.length ? Math.min(...sizes) * perUnit : null })
+  }
+  return found
 }
