@@ -21,6 +21,8 @@ hessian_diagonal_approx            Becker-LeCun diagonal of H                   
 hessian_diagonal_exact             exact diagonal of H without H                5.79 + 5.80
 hessian_outer_product              Levenberg-Marquardt / outer product          5.84, 5.85
 gauss_newton_vector_product        outer product times v without forming it     5.84, 5.85
+inverse_outer_product              (H_op + alpha I)^-1 by rank-one updates      5.86-5.89, Ex 5.21
+inverse_outer_product_blocked      the same by Woodbury rank-b updates          5.88-5.89, C.7
 publish, publish_audit,            named results for the slide build            -
   publish_correction, audit_line
 relative_error, below              a comparison; a rounding-level value as a    -
@@ -56,6 +58,7 @@ from .hessian import (
     hessian_residual_term,
     hessian_vector_product,
 )
+from .inverse import inverse_outer_product, inverse_outer_product_blocked
 from .network import MLP
 from .publish import audit_line, publish, publish_audit, publish_correction
 
@@ -78,6 +81,8 @@ __all__ = [
     "hessian_diagonal_exact",
     "hessian_outer_product",
     "gauss_newton_vector_product",
+    "inverse_outer_product",
+    "inverse_outer_product_blocked",
     "publish",
     "publish_audit",
     "publish_correction",

@@ -5,7 +5,8 @@ All functions treat the N patterns as a batch dimension: there is no loop over p
 
 import numpy as np
 
-from .validation import check_targets
+from .chunks import check_fits, pattern_chunks, take_patterns
+from .validation import check_directions, check_targets
 
 
 def backpropagate(net, fwd, delta_out):
@@ -58,9 +59,12 @@ def output_jacobian(net, w, X):
     identity outputs b_n = grad y_n too; for sigmoid outputs grad y_n = y_n (1 - y_n) b_n.
 
     Backpropagates delta_k = e_k (a unit vector) for each output k, as in PRML 5.3.4.
-    X : (N, D) -> B : (N, K, W). Cost O(N K W), memory N K W.
+    X : (N, D) -> B : (N, K, W). Cost O(N K W), memory N K W (the result; a ValueError
+    names the sizes if it cannot fit).
     """
-    return jacobian_from_forward(net, net.forward(w, X))
+    fwd = net.forward(w, X)
+    check_fits("output_jacobian: B", (fwd.y.shape[0], net.K, net.n_weights))
+    return jacobian_from_forward(net, fwd)
 
 
 def jacobian_from_forward(net, fwd):
@@ -74,6 +78,81 @@ def jacobian_from_forward(net, fwd):
         np.multiply(d[:, :, :, None], z[:, None, None, :],
                     out=B[:, :, start:stop].reshape((N, K) + shape))
     return B
+
+
+def jacobian_rows(net, fwd, layer, patterns, top, own_layer=True):
+    """Rows of Jacobians of one layer's pre-activations, each for its own pattern:
+
+        row r = grad (top_r . a^(l)) of pattern patterns[r]
+
+    (top_r = e_j gives grad a^(l)_j, a row of output_jacobian's B when l is the output
+    layer), by backpropagating top_r (5.56) and forming delta_j z_i (5.53), for the weights
+    of layers 1..l (0-based `layer` = l - 1), or only those below l with own_layer=False
+    (layer l's own columns are sparse: d a_j / dw_j'i = [j = j'] z_i).
+
+    patterns : (R,) int, top : (R, M_l) -> (R, offsets[layer + 1]) or (R, offsets[layer]).
+    Cost O(R W_<=l); no loop over patterns.
+    """
+    stop = layer + 1 if own_layer else layer
+    R = len(patterns)
+    J = np.empty((R, net.offsets[stop]))
+    d = top
+    for q in range(layer, -1, -1):
+        if q < layer:
+            d = (d @ fwd.Ws[q + 1][:, 1:]) * net.hidden.dh(fwd.a[q])[patterns]      # (5.56)
+        if q < stop:
+            rows, cols = net.shapes[q]
+            block = J[:, net.offsets[q]:net.offsets[q + 1]].reshape(R, rows, cols)
+            z = fwd.z[q][patterns]
+            if cols <= 16:      # few inputs: one long product per input i is faster
+                for i in range(cols):
+                    np.multiply(d, z[:, i:i + 1], out=block[:, :, i])               # (5.53)
+            else:
+                np.multiply(d[:, :, None], z[:, None, :], out=block)                # (5.53)
+    return J
+
+
+def _r_forward(net, fwd, Vs):
+    """The forward pass of the R-operator (PRML 5.101-5.103) for directions Vs = [V_1, ...],
+    V_l of shape (c, M_l, M_{l-1} + 1): R{a_l} = V_l [1, z_{l-1}] + W_l [0, R{z_{l-1}}],
+    R{z_l} = h'(a_l) R{a_l}. Returns (Ra, Rz), Ra[l] of shape (c, N, M_l) and Rz[l] the
+    R{z} entering layer l (None for the inputs, R{x} = 0). R{a_L} = B_n v, the
+    Jacobian-vector product."""
+    L = len(fwd.Ws)
+    Ra, Rz = [], [None]
+    for l in range(L):
+        Ra_l = fwd.z[l] @ Vs[l].transpose(0, 2, 1)
+        if Rz[l] is not None:
+            Ra_l += Rz[l] @ fwd.Ws[l][:, 1:].T
+        Ra.append(Ra_l)
+        if l < L - 1:
+            Rz.append(net.hidden.dh(fwd.a[l]) * Ra_l)
+    return Ra, Rz
+
+
+def split_directions(net, V):
+    """(c, W) directions -> [V_1, ..., V_L], V_l of shape (c, M_l, M_{l-1} + 1) (views)."""
+    return [V[:, start:stop].reshape((V.shape[0],) + shape)
+            for start, stop, shape in zip(net.offsets[:-1], net.offsets[1:], net.shapes)]
+
+
+def jacobian_vector_product(net, w, X, v, chunk=None):
+    """J v = B_n v for every pattern without forming B: the directional derivatives
+    sum_i (d a_nk / dw_i) v_i of the output pre-activations, by the forward pass of the
+    R-operator (PRML 5.101-5.103), R{a_k} = B_n v.
+
+    v : (W,) or (c, W) -> (N, K) or (c, N, K). Cost O(c N W) (one forward pass per
+    direction), memory O(c N K + c chunk sum_l M_l), patterns taken `chunk` at a time.
+    """
+    V = check_directions(net, v)
+    fwd = net.forward(w, X)
+    N = fwd.y.shape[0]
+    Vs = split_directions(net, np.atleast_2d(V))
+    c = Vs[0].shape[0]
+    out = np.empty((c, N, net.K))
+    for rows in pattern_chunks(N, c * sum(net.sizes[1:]), chunk):
+        out[:, rows] = _r_forward(net, take_patterns(fwd, rows), Vs)[0][-1]
+    return out[0] if V.ndim == 1 else out
 
 
 def output_hessian(net, w, X, T):

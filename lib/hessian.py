@@ -1,20 +1,259 @@
-"""The exact Hessian H = grad grad E (PRML 5.78) and its finite-difference check (5.4.4).
+r"""The exact Hessian H = grad grad E (PRML 5.78): the block method of 5.4.5, the R-operator
+of 5.4.6 as an independent route, and the finite-difference check of 5.4.4.
 
-The exact Hessian is built from Hessian-vector products v^T H computed with the
-R-operator of PRML 5.4.6 (Pearlmutter 1994), one batch of directions at a time, so the
-peak memory is O(W^2 + N W): no (N, W, W) array is ever formed.
+Notation (PRML 5.3, any depth)
+------------------------------
+Layers l = 1..L with a^(l)_j = sum_i w^(l)_ji z^(l-1)_i (5.48), z^(l)_j = h(a^(l)_j) (5.49),
+z^(l-1)_0 = 1 for the biases, z^(0) = x, and a_k = a^(L)_k at the outputs. For one pattern:
+
+    delta^(l)_j = dE_n/da^(l)_j               (5.51; backpropagated by 5.56)
+    M_kk'       = d^2 E_n / da_k da_k'        (5.92; output_hessian's G_n: I, diag(y(1-y)), ...)
+    g^(m,l)_j'j = da^(m)_j' / da^(l)_j        (m >= l; g^(l,l) = I,
+                  g^(m,l) = W^(m) diag(h'(a^(m-1))) g^(m-1,l), W^(m) without its bias column)
+    S^(l)_jj'   = d^2 E_n / da^(l)_j da^(l)_j'  (S^(L) = M; S^(l) by the matrix form of 5.80)
+
+Any block, derived
+------------------
+Take two weights w^(l)_ji and w^(m)_j'i' with l <= m. By (5.53) dE_n/dw^(m)_j'i' =
+delta^(m)_j' z^(m-1)_i'. The weight w^(l)_ji reaches everything above it only through a^(l)_j,
+with da^(l)_j / dw^(l)_ji = z^(l-1)_i, so
+
+    d^2 E_n / dw^(l)_ji dw^(m)_j'i'
+        = z^(l-1)_i [ z^(m-1)_i' d delta^(m)_j'/da^(l)_j + delta^(m)_j' d z^(m-1)_i'/da^(l)_j ]
+        = z^(l-1)_i z^(m-1)_i' (S^(m) g^(m,l))_j'j
+          + z^(l-1)_i delta^(m)_j' h'(a^(m-1)_i') g^(m-1,l)_i'j   [m > l and i' >= 1]    (*)
+
+because delta^(m) depends on a^(l) only through a^(m) (d delta^(m)/d a^(l) = S^(m) g^(m,l)),
+and z^(m-1) = h(a^(m-1)) is a function of a^(l) only for m > l.
+
+Two layers (one hidden layer): write w^(1)_ji (inputs x_i) and w^(2)_kj (hidden z_j).
+With S^(2) = M, g^(2,1) = W^(2) diag(h'(a)) and S^(1) from (5.80),
+
+    S^(1)_jj' = h'(a_j) h'(a_j') sum_k sum_k' w^(2)_kj w^(2)_k'j' M_kk'
+                + I_jj' h''(a_j) sum_k w^(2)_kj delta_k,
+
+(*) gives for both weights in the second layer (l = m = 2), z_j z_j' M_kk'          (5.93)
+for both in the first (l = m = 1):
+
+    x_i x_i' h''(a_j') I_jj' sum_k w^(2)_kj' delta_k
+    + x_i x_i' h'(a_j') h'(a_j) sum_k sum_k' w^(2)_k'j' w^(2)_kj M_kk'               (5.94)
+
+and for w^(1)_ji and w^(2)_kj' (l = 1, m = 2, with g^(1,1)_j'j = I_jj'):
+
+    x_i h'(a_j) { delta_k I_jj' + z_j' sum_k' w^(2)_k'j M_kk' }                      (5.95)
+
+which is (5.95) as printed with j and j' exchanged in its second term (PRML prints
+h'(a_j') z_j sum_k' w^(2)_k'j' M_kk'); the two agree in the first term, where j = j'. The
+test `test_two_layer_blocks_are_5_93_to_5_95` checks the form derived here, element by element.
+
+The computation: a sum of Gram matrices and sparse terms
+--------------------------------------------------------
+Unrolling (5.80), S^(m) = g^(L,m)T M g^(L,m) + sum_{p=m}^{L-1} g^(p,m)T D^(p) g^(p,m), with the
+diagonal D^(p) = diag(h''(a^(p)) * sum_k w^(p+1)_kj delta^(p+1)_k). Put into (*), and with
+z^(l-1)_i g^(p,l)_kj = da^(p)_k / dw^(l)_ji = (J^(p))_k,(l,j,i) (J^(L) = B_n, output_jacobian),
+
+    H = sum_n B_n^T M_n B_n                                   outer product (5.84, 5.85)
+      + sum_n sum_{p=1}^{L-1} J^(p)_n^T D^(p)_n J^(p)_n       curvature of h in layer p
+      + sum_n sum_{p=2}^{L} (C^(p)_n + C^(p)_n^T)             first-order cross terms
+
+    C^(p)[(p, j, i), w'] = delta^(p)_j h'(a^(p-1)_i) da^(p-1)_i / dw'  (w' below layer p)
+
+The last two lines are the residual term sum_n sum_k delta_k grad grad a_nk (5.83). J^(p) is
+dense over the weights below layer p and sparse over layer p's own weights
+(da^(p)_j / dw^(p)_j'i = I_jj' z^(p-1)_i), so each term is one batched matrix product over
+the patterns of a chunk:
+
+    outer product       Gram of N K rows of length W (A^T A, BLAS syrk)   N K W^2
+    curvature, p >= 2   Gram over the W_<p weights below, by blocks       N (W_<p^2 + M_p m_<p^2)
+                        cross block layer p x below p                     N M_p (M_p-1 + 1) W_<p
+                        diagonal blocks [j = j'] sum_n D_j z_i z_i'       N M_p (M_p-1 + 1)^2
+    cross terms C^(p)   dense part and sparse part                        N M_p M_p-1 W_<p
+
+(m_<p = M_1 + ... + M_p-1). The curvature Gram uses the Kronecker structure of J^(p): its
+entries for the weights w^(q)_ji of a layer q < p are g^(p,q)_kj z^(q-1)_i, so its block
+(q, q') is sum_n (g^(p,q)T D^(p) g^(p,q'))_n (x) (z^(q-1) z^(q'-1)T)_n, which is (*) again:
+M_p times fewer multiplications than the Gram of the N M_p rows. For two layers only the
+first line is dense, the rest is O(N W): exact costs about as much as the outer product.
+Every block below the diagonal is computed once and copied above it.
 """
-
-import numbers
 
 import numpy as np
 
-from .backprop import _forward_backward, gradient
-from .validation import check_directions, check_inputs, check_weights
+from .approximations import _add_outer_product
+from .backprop import _forward_backward, _r_forward, gradient, split_directions
+from .chunks import pattern_chunks, take_patterns, zeros_checked
+from .validation import check_directions, check_inputs, check_step, check_weights
 
 
-def _r_operator(net, w, X, T, V, output_curvature=True):
-    """R{grad E} for a stack of directions V (c, W): returns V H, shape (c, W).
+def hessian_exact(net, w, X, T, chunk=None):
+    """The exact Hessian H = sum_n grad grad E_n (PRML 5.78) by the block method of 5.4.5
+    (Bishop 1992), any depth, biases included:
+
+        H = sum_n B_n^T G_n B_n + sum_n sum_k (dE_n/da_nk) grad grad a_nk          (5.83)
+
+    with B_n = grad a_n (output_jacobian) and G_n = d^2 E_n / da da^T (output_hessian); the
+    second term is assembled layer block by layer block, (5.93)-(5.95) for one hidden layer
+    (derived in this module's docstring).
+
+    X : (N, D), T : (N, K) -> (W, W). Cost O(N K W^2) for the outer product plus
+    O(N sum_{2<=p<L} (W_<p^2 + M_p (M_p-1 + M_p+1) W_<p)) for the hidden layers (the module
+    docstring has each term). Memory O(W^2 + chunk (K W + sum_p M_p W_<p)): patterns are
+    taken `chunk` at a time.
+    """
+    fwd, _, deltas = _forward_backward(net, w, X, T)
+    H = zeros_checked("hessian_exact: the (W, W) Hessian", (net.n_weights, net.n_weights))
+    for n in _hessian_chunks(net, fwd, chunk):
+        part, part_deltas = take_patterns(fwd, n), [d[n] for d in deltas]
+        _add_outer_product(H, net, part)                  # sum_n B_n^T G_n B_n
+        _add_residual_term(H, net, part, part_deltas)     # sum_n sum_k delta_nk grad grad a_nk
+    _copy_lower_blocks_up(H, net)
+    return H
+
+
+def hessian_residual_term(net, w, X, T, chunk=None):
+    """The second term of (5.83), generalised to any output pairing:
+
+        H - sum_n B_n^T G_n B_n = sum_n sum_k (dE_n/da_nk) grad grad a_nk
+
+    For sum-of-squares with identity outputs dE_n/da_nk = y_nk - t_nk and this is
+    sum_n (y_n - t_n) grad grad y_n of (5.83). Zero when every residual is zero, and for a
+    network without hidden layers (a_nk is then linear in w). Built from the same blocks as
+    hessian_exact, without the outer product.
+
+    X : (N, D), T : (N, K) -> (W, W). Cost O(N W) for one hidden layer, plus
+    O(N sum_{2<=p<L} (W_<p^2 + M_p (M_p-1 + M_p+1) W_<p)) for deeper networks;
+    memory O(W^2 + chunk sum_p M_p W_<p).
+    """
+    fwd, _, deltas = _forward_backward(net, w, X, T)
+    H = zeros_checked("hessian_residual_term: the (W, W) Hessian", (net.n_weights, net.n_weights))
+    for n in _hessian_chunks(net, fwd, chunk):
+        _add_residual_term(H, net, take_patterns(fwd, n), [d[n] for d in deltas])
+    _copy_lower_blocks_up(H, net)
+    return H
+
+
+def _hessian_chunks(net, fwd, chunk):
+    """Pattern chunks for the block method: per pattern, B holds K W numbers and each
+    hidden layer's Jacobian M_p W_<p."""
+    per_pattern = net.K * net.n_weights + sum(
+        m * net.offsets[p] for p, m in enumerate(net.sizes[1:-1]))
+    return pattern_chunks(fwd.y.shape[0], per_pattern, chunk)
+
+
+def _layer_rows(H, net, l):
+    """H's rows for the weights of layer l (0-based) as (M_l, M_{l-1} + 1, W): a view."""
+    return H[net.offsets[l]:net.offsets[l + 1]].reshape(net.shapes[l] + (-1,))
+
+
+def _view(block, shape):
+    """block reshaped to shape without a copy (so that += writes into H), checked."""
+    view = block.reshape(shape)
+    if not np.shares_memory(view, block):
+        raise RuntimeError("internal: a block of H could not be viewed without a copy")
+    return view
+
+
+def _unit_jacobians(net, fwd, l):
+    """Delta^(l,q) = d a^(l) / d a^(q) for the layers q < l, by backpropagating the unit
+    vectors of layer l (5.56): a list of (c, M_l, M_q). (PRML's g^(l,q) transposed.)"""
+    c, M = fwd.a[l].shape
+    d = np.broadcast_to(np.eye(M), (c, M, M))
+    Deltas = []
+    for q in range(l - 1, -1, -1):
+        d = (d @ fwd.Ws[q + 1][:, 1:]) * net.hidden.dh(fwd.a[q])[:, None, :]
+        Deltas.append(d)
+    return Deltas[::-1]
+
+
+def _add_curvature_gram(H, net, fwd, Deltas, D):
+    """H[:o_l, :o_l] += sum_n J_n^T diag(D_n) J_n, the Gram of layer l's Jacobian rows over
+    the weights below it, block by block in its Kronecker form: J_n's columns for layer q are
+    Delta^(l,q)_n (x) z^(q)_n, so block (q, q') is
+
+        sum_n (Delta^(l,q)T D Delta^(l,q'))_n (x) (z^(q) z^(q')T)_n
+
+    a product over the patterns of the chunk of cost c W_q W_q' (the Gram itself would cost
+    c M_l W_q W_q'). Blocks on and below the diagonal (q' <= q) only."""
+    o, c = net.offsets, D.shape[0]
+    for q, Dq in enumerate(Deltas):
+        DDq = D[:, :, None] * Dq                                    # (c, M_l, M_q)
+        Mq, Cq = net.shapes[q]
+        for q2 in range(q + 1):
+            Mq2, Cq2 = net.shapes[q2]
+            P = DDq.transpose(0, 2, 1) @ Deltas[q2]                 # (c, M_q, M_q')
+            zz = fwd.z[q][:, :, None] * fwd.z[q2][:, None, :]       # (c, C_q, C_q')
+            block = (P.reshape(c, -1).T @ zz.reshape(c, -1)).reshape(Mq, Mq2, Cq, Cq2)
+            target = _view(H[o[q]:o[q + 1], o[q2]:o[q2 + 1]], (Mq, Cq, Mq2, Cq2))
+            target += block.transpose(0, 2, 1, 3)
+
+
+def _add_residual_term(H, net, fwd, deltas):
+    """H += sum_n sum_k delta_nk grad grad a_nk for the patterns of fwd, layer block by layer
+    block (the module docstring's curvature and cross terms). Only the blocks on and below
+    the block diagonal are written (rows of layer l, columns of layers <= l)."""
+    L, o, c = len(fwd.Ws), net.offsets, fwd.y.shape[0]
+    for l in range(L):
+        M, C = net.shapes[l]
+        rows = _layer_rows(H, net, l)                            # (M_l, M_{l-1} + 1, W)
+        if l >= 1:
+            # C^(l) on layer l-1's own weights: delta^(l)_j h'(a^(l-1)_i) z^(l-2)_i'', placed
+            # at row (j, i) of layer l and column (i, i'') of layer l-1 (the same unit i).
+            M_prev, C_prev = net.shapes[l - 1]
+            us = deltas[l][:, :, None] * net.hidden.dh(fwd.a[l - 1])[:, None, :]
+            own = _view(rows[:, 1:, o[l - 1]:o[l]], (M, M_prev, M_prev, C_prev))
+            i = np.arange(M_prev)
+            own[:, i, i, :] += (us.reshape(c, -1).T @ fwd.z[l - 1]).reshape(M, M_prev, C_prev)
+        if l <= L - 2:
+            # Curvature of h in layer l: D^(l) = h''(a^(l)) sum_k w_kj delta^(l+1)_k, (c, M_l).
+            D = net.hidden.d2h(fwd.a[l]) * (deltas[l + 1] @ fwd.Ws[l + 1][:, 1:])
+            Dz = D[:, :, None] * fwd.z[l][:, None, :]                             # (c, M, C)
+            diagonal = _view(H[o[l]:o[l + 1], o[l]:o[l + 1]], (M, C, M, C))
+            j = np.arange(M)
+            diagonal[j, :, j, :] += Dz.transpose(1, 2, 0) @ fwd.z[l]   # [j = j'] sum D z z^T
+            if l >= 1:
+                Deltas = _unit_jacobians(net, fwd, l)                 # d a^(l) / d a^(q)
+                _add_curvature_gram(H, net, fwd, Deltas, D)
+                _add_cross_blocks(H, net, fwd, l, Deltas, D, deltas[l + 1])
+
+
+def _add_cross_blocks(H, net, fwd, l, Deltas, D, delta_next):
+    """The blocks between the weights of layers l, l+1 and those of a layer q < l, in the
+    Kronecker form of _add_curvature_gram (J^(l)'s columns for layer q are
+    Delta^(l,q) (x) z^(q)):
+
+        layer l   x layer q:  sum_n D_j z^(l)_i Delta_jj' z^(q)_i'       (curvature of h)
+        layer l+1 x layer q:  sum_n delta^(l+1)_k h'(a^(l)_j) Delta_jj' z^(q)_i'   (C^(l+1))
+
+    each a product over the chunk's patterns, the second one output unit k at a time."""
+    o, c = net.offsets, D.shape[0]
+    M, C = net.shapes[l]
+    rows_next = _layer_rows(H, net, l + 1)                       # (M_l+1, M_l + 1, W)
+    dh = net.hidden.dh(fwd.a[l])
+    for q, Dq in enumerate(Deltas):
+        Mq, Cq = net.shapes[q]
+        cols = slice(o[q], o[q + 1])
+        zz = fwd.z[l][:, :, None] * fwd.z[q][:, None, :]        # (c, C_l, C_q)
+        block = (D[:, :, None] * Dq).reshape(c, -1).T @ zz.reshape(c, -1)   # (M Mq, C Cq)
+        target = _view(H[o[l]:o[l + 1], cols], (M, C, Mq, Cq))
+        target += block.reshape(M, Mq, C, Cq).transpose(0, 2, 1, 3)
+        dz = dh[:, :, None] * Dq                                 # d z^(l) / d a^(q)
+        for k in range(rows_next.shape[0]):
+            coef = (delta_next[:, k, None, None] * dz).reshape(c, -1)          # (c, M Mq)
+            rows_next[k, 1:, cols] += (coef.T @ fwd.z[q]).reshape(M, Mq * Cq)
+
+
+def _copy_lower_blocks_up(H, net):
+    """Set each layer's blocks above the block diagonal to the transposes of those below."""
+    o = net.offsets
+    for l in range(1, len(net.shapes)):
+        H[:o[l], o[l]:o[l + 1]] = H[o[l]:o[l + 1], :o[l]].T
+
+
+# --- the R-operator (PRML 5.4.6), an independent route ------------------------------------
+
+def _r_operator(net, fwd, deltas, Vs, output_curvature=True):
+    """R{grad E} for directions Vs = split_directions(V), V of shape (c, W): V H, (c, W),
+    summed over the patterns of fwd (with their deltas).
 
     Forward (PRML 5.101-5.103, any depth):
         R{a_l} = V_l [1, z_{l-1}] + W_l [0, R{z_{l-1}}],    R{z_l} = h'(a_l) R{a_l}
@@ -28,23 +267,8 @@ def _r_operator(net, w, X, T, V, output_curvature=True):
     With output_curvature=False, R{delta_L} = 0: the result is then the second term of
     (5.83) generalised, sum_n sum_k (dE_n/da_k) grad grad a_nk, applied to V.
     """
-    fwd, _, deltas = _forward_backward(net, w, X, T)
-    c = V.shape[0]
-    Vs = [V[:, start:stop].reshape((c,) + shape)
-          for start, stop, shape in zip(net.offsets[:-1], net.offsets[1:], net.shapes)]
-    L = len(fwd.Ws)
-
-    # Forward pass of R{.}: Rz[l] = R{z_l} without the bias unit (R{z_0} = R{x} = 0).
-    Ra, Rz = [], [None]
-    for l in range(L):
-        Ra_l = fwd.z[l] @ Vs[l].transpose(0, 2, 1)
-        if Rz[l] is not None:
-            Ra_l += Rz[l] @ fwd.Ws[l][:, 1:].T
-        Ra.append(Ra_l)
-        if l < L - 1:
-            Rz.append(net.hidden.dh(fwd.a[l]) * Ra_l)
-
-    # Backward pass of R{.}.
+    c, L = Vs[0].shape[0], len(fwd.Ws)
+    Ra, Rz = _r_forward(net, fwd, Vs)
     if output_curvature:
         G = net.output.hessian(fwd.a[-1])                       # (N, K, K)
         Rdelta = [np.einsum("nkj,cnj->cnk", G, Ra[-1])]
@@ -58,7 +282,6 @@ def _r_operator(net, w, X, T, V, output_curvature=True):
         Rdelta.append(net.hidden.d2h(a) * Ra[l] * back + net.hidden.dh(a) * R_back)
     Rdelta = Rdelta[::-1]
 
-    # R{gradient}, layer by layer.
     blocks = []
     for l in range(L):
         block = Rdelta[l].transpose(0, 2, 1) @ fwd.z[l]      # (c, M_l, M_{l-1} + 1)
@@ -68,57 +291,49 @@ def _r_operator(net, w, X, T, V, output_curvature=True):
     return np.concatenate(blocks, axis=1)
 
 
-def hessian_vector_product(net, w, X, T, v):
+def _r_floats_per_pattern(net):
+    """Numbers the R-operator holds per pattern and direction (R{a}, R{z}, R{delta})."""
+    return sum(rows + cols for rows, cols in net.shapes)
+
+
+def hessian_vector_product(net, w, X, T, v, chunk=None):
     """H v by the R-operator (PRML 5.4.6) without forming H.
 
-    v : (W,) or (c, W) -> (W,) or (c, W). Cost O(c N W), memory O(c N W).
+    v : (W,) or (c, W) -> (W,) or (c, W). Cost O(c N W); memory O(c W + c chunk sum_l M_l),
+    patterns taken `chunk` at a time (by default as many as fit a fixed budget).
     """
-    v = check_directions(net, v)
-    result = _r_operator(net, w, X, T, np.atleast_2d(v))
-    return result[0] if v.ndim == 1 else result
+    V = check_directions(net, v)
+    fwd, _, deltas = _forward_backward(net, w, X, T)
+    Vs = split_directions(net, np.atleast_2d(V))
+    c = Vs[0].shape[0]
+    HV = np.zeros((c, net.n_weights))
+    for n in pattern_chunks(fwd.y.shape[0], c * _r_floats_per_pattern(net), chunk):
+        HV += _r_operator(net, take_patterns(fwd, n), [d[n] for d in deltas], Vs)
+    return HV[0] if V.ndim == 1 else HV
 
 
-def _chunked_hessian(net, w, X, T, output_curvature):
-    """Stack R-operator products with the unit vectors, a batch of c directions at a time.
+def hessian_r_operator(net, w, X, T, chunk=None):
+    """The exact Hessian as W R-operator products H e_i (PRML 5.4.6, Pearlmutter 1994), a batch
+    of unit vectors at a time: an independent route to hessian_exact (and the algorithm it
+    used before the block method).
 
-    c is chosen so that the (c, N, M_l) intermediate arrays hold at most max(N W, 2^19)
-    numbers: peak memory O(W^2 + N W). (Chunks of about 4 MB stay in cache; larger ones were
-    slower as well as bigger, see benchmarks/README.md.)
+    X : (N, D), T : (N, K) -> (W, W). Cost O(N W^2) (O(W) per pattern and direction);
+    memory O(W^2 + chunk sum_l M_l), patterns taken `chunk` at a time.
     """
+    fwd, _, deltas = _forward_backward(net, w, X, T)
     W = net.n_weights
-    N = check_inputs(net, X).shape[0]
-    per_direction = N * sum(rows + cols for rows, cols in net.shapes)
-    c = int(max(1, max(N * W, 2**19) // per_direction))
-    H = np.empty((W, W))
-    for start in range(0, W, c):
-        stop = min(start + c, W)
-        E = np.zeros((stop - start, W))
-        E[np.arange(stop - start), np.arange(start, stop)] = 1.0
-        H[start:stop] = _r_operator(net, w, X, T, E, output_curvature)
+    H = zeros_checked("hessian_r_operator: the (W, W) Hessian", (W, W))
+    per = _r_floats_per_pattern(net)
+    for n in pattern_chunks(fwd.y.shape[0], per, chunk):
+        part, part_deltas = take_patterns(fwd, n), [d[n] for d in deltas]
+        # directions at a time: intermediates of about 2^19 numbers stay in cache
+        batch = max(1, 2**19 // ((n.stop - n.start) * per))
+        for start in range(0, W, batch):
+            stop = min(start + batch, W)
+            E = np.zeros((stop - start, W))
+            E[np.arange(stop - start), np.arange(start, stop)] = 1.0
+            H[start:stop] += _r_operator(net, part, part_deltas, split_directions(net, E))
     return H
-
-
-def hessian_exact(net, w, X, T):
-    """The exact Hessian H_ij = sum_n d^2 E_n / dw_i dw_j (PRML 5.78), by W R-operator
-    products (5.4.6) batched over directions.
-
-    X : (N, D), T : (N, K) -> (W, W). Cost O(N W^2) (O(W^2) per pattern); memory O(W^2 + N W).
-    """
-    return _chunked_hessian(net, w, X, T, output_curvature=True)
-
-
-def hessian_residual_term(net, w, X, T):
-    """The second term of (5.83), generalised to any output pairing:
-
-        H - sum_n B_n^T G_n B_n = sum_n sum_k (dE_n/da_nk) grad grad a_nk
-
-    For sum-of-squares with identity outputs dE_n/da_nk = y_nk - t_nk and this is
-    sum_n (y_n - t_n) grad grad y_n of (5.83). Zero when every residual is zero, and for a
-    network without hidden layers (a_nk is then linear in w).
-
-    X : (N, D), T : (N, K) -> (W, W). Cost O(N W^2).
-    """
-    return _chunked_hessian(net, w, X, T, output_curvature=False)
 
 
 def hessian_finite_difference(net, w, X, T, eps=1e-5):
@@ -130,9 +345,10 @@ def hessian_finite_difference(net, w, X, T, eps=1e-5):
     Cost 2W gradient evaluations, O(N W^2).
     """
     w = check_weights(net, w)
-    if not (isinstance(eps, numbers.Real) and np.isfinite(eps) and eps > 0):
-        raise ValueError(f"eps: expected a positive step size; got {eps!r}")
-    H = np.empty((net.n_weights, net.n_weights))
+    eps = check_step(eps)
+    check_inputs(net, X)
+    H = zeros_checked("hessian_finite_difference: the (W, W) Hessian",
+                      (net.n_weights, net.n_weights))
     for i in range(net.n_weights):
         step = np.zeros_like(w)
         step[i] = eps

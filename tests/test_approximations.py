@@ -195,3 +195,32 @@ def test_outer_product_per_pattern_terms_sum_to_the_total(p):
     total = sum(lib.hessian_outer_product(p.net, p.w, p.X[n:n + 1], p.T[n:n + 1])
                 for n in range(len(p.X)))
     assert_close(total, lib.hessian_outer_product(p.net, p.w, p.X, p.T), 1e-12, "sum_n")
+
+
+# --- the argument d2E_da2 of (5.79) --------------------------------------------------------
+
+def _bad_second_derivatives(p):
+    """(what, d2E_da2) pairs that diagonal_from_second_derivatives must refuse."""
+    s = lib.second_derivatives_becker_lecun(p.net, p.w, p.X, p.T)
+    with_nan = [x.copy() for x in s]
+    with_nan[0][0, 0] = np.nan
+    return [
+        ("one array too few", s[:-1]),
+        ("not a list", s[0]),
+        ("a NaN", with_nan),
+        ("an infinity", [np.full_like(x, np.inf) for x in s]),
+        ("complex", [x.astype(complex) for x in s]),
+        ("strings", [x.astype(str) for x in s]),
+        ("None", [None] + s[1:]),
+        ("one pattern too many", [np.vstack([x, x[:1]]) for x in s]),
+        ("transposed", [x.T for x in s]),
+        ("a full matrix per pattern", lib.second_derivatives_exact(p.net, p.w, p.X, p.T)),
+    ]
+
+
+@pytest.mark.parametrize("case", range(10))
+def test_diagonal_from_second_derivatives_checks_d2E_da2(case):
+    p = make_problem([2, 3, 2], "tanh", "sigmoid", 4, seed=0)
+    what, bad = _bad_second_derivatives(p)[case]
+    with pytest.raises(ValueError, match="d2E_da2"):
+        lib.diagonal_from_second_derivatives(p.net, p.w, p.X, bad)
