@@ -5,7 +5,8 @@ A notebook publishes a correction (kind "correction") with the exact text of the
 it stands in the source deck (``source``), the text that replaces it (``corrected``) and a
 one-line ``reason``. Every correction of every notebook that a deck's markers or inline
 references name is applied; no marker line is needed. The source deck keeps the user's
-words; in the generated deck the text is replaced and its slide gets a one-line footer
+words; in the generated deck the text is replaced and its slide gets a one-line header (at
+the top, which has room where the user's bottom lines often do not)
 
     訂正 2 か所: 根拠は p. 12 (5.83_hessian_decomposition); 元の記述は発表者ノート
 
@@ -48,7 +49,7 @@ def apply(deck, lines, corrections, notebooks, pages):
     """Apply ``corrections`` to ``lines`` (the deck's lines); returns (lines, additions).
 
     pages : {stem: page number of the notebook's first result slide in the generated deck}.
-    additions : {line index: [text]} for deck.compose: each corrected slide's footer and
+    additions : {line index: [text]} for deck.compose: each corrected slide's header and
         presenter note, before the line that ends the slide.
     Raises BuildError when a correction's source does not occur exactly once.
     """
@@ -91,17 +92,17 @@ def apply(deck, lines, corrections, notebooks, pages):
         by_slide.setdefault(deck.slide_of[first], []).append(correction)
     additions = {}
     for slide, items in by_slide.items():
-        footer = footer_text(items, pages).replace("'", "''")
+        header = header_text(items, pages).replace("'", "''")
         notes = "\n".join(f"- 訂正 ({c.stem}/{c.name}): 元の記述 `{c.source.strip()}` を "
                           f"`{c.corrected.strip()}` に. 理由: {c.reason}" for c in items)
         note = ("<!--\n" + notes.replace("-->", "-- >") + "\n-->")
         additions.setdefault(slide_end(deck, slide), []).extend(
-            [f"<!-- _footer: '{footer}' -->", note])
+            [f"<!-- _header: '{header}' -->", note])
     return lines, additions
 
 
-def footer_text(corrections, pages):
-    """The one-line footer of a corrected slide: how many places, and where the evidence is
+def header_text(corrections, pages):
+    """The one-line header of a corrected slide: how many places, and where the evidence is
     (the reasons and the original texts are in the presenter notes)."""
     count = {}
     for correction in corrections:

@@ -48,7 +48,7 @@ section.build-figure p:has(> img) { flex: 1 1 0; min-height: 0; margin: 0.2em 0 
 section.build-figure p:has(> img) > img {
   display: block; width: 100%; height: 100%; object-fit: contain;
 }
-section footer { color: var(--color-highlight); font-size: 22px; }
+section header { color: var(--color-highlight); font-size: 22px; }
 </style>"""
 INLINE_ONLY = ("number", "bound", "text")  # kinds that have a one-line form
 

@@ -4,7 +4,7 @@
 //             the slide and off the content box inside the padding, the smallest font size
 //             of its paragraphs and list items, and per image its displayed size, the
 //             content box's size and the smallest text inside the figure, in screen pixels;
-//             Also its ::before content (the result slides' badge) and its footer text;
+//             Also its ::before content (the result slides' badge) and its header text;
 //   fonts:    every font face the page used, with its status (loaded / error);
 //   remote:   requests that tried to leave the machine (the deck must work offline);
 //   failed:   requests that failed (e.g. a missing image).
@@ -88,7 +88,7 @@ function measure(index) {
     width: box.width,
     height: box.height,
     badge: getComputedStyle(section, '::before').content,
-    footer: section.querySelector('footer')?.innerText.trim() ?? '',
+    header: section.querySelector('header')?.innerText.trim() ?? '',
     bodyFontPx: Math.min(...[...section.querySelectorAll('p, li')]
       .filter((e) => e.innerText.trim() && !e.querySelector('img'))
       .map((e) => parseFloat(getComputedStyle(e).fontSize))),

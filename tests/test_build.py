@@ -692,7 +692,7 @@ def test_a_correction_is_applied_to_the_generated_deck_and_marked_there(built):
     slides = slides_of(text)
     corrected = next(s for s in slides if "の範囲にある" in s)
     evidence = next(i for i, s in enumerate(slides) if "### (1) alpha の結果" in s)
-    assert (f"<!-- _footer: '訂正 1 か所: 根拠は p. {evidence + 1} (alpha); "
+    assert (f"<!-- _header: '訂正 1 か所: 根拠は p. {evidence + 1} (alpha); "
             "元の記述は発表者ノート' -->") in corrected
     assert ("元の記述 `${1, \\ldots, W}$` を `$\\{1, \\ldots, W\\}$` に. "
             "理由: 集合の括弧が抜けていた") in corrected  # in the presenter notes
@@ -935,8 +935,8 @@ def test_two_corrections_of_one_line_apply_and_overlapping_ones_fail_naming_both
     second = Correction("one", "cd", "c d", "c^{T} d", "r2", 1)
     lines, additions = apply(deck, deck.lines, [first, second], notebooks, {"one": 3})
     assert "".join(lines).count("H = a (b) + c^{T} d") == 1
-    (footer, notes), = additions.values()
-    assert footer == "<!-- _footer: '訂正 2 か所: 根拠は p. 3 (one); 元の記述は発表者ノート' -->"
+    (header, notes), = additions.values()
+    assert header == "<!-- _header: '訂正 2 か所: 根拠は p. 3 (one); 元の記述は発表者ノート' -->"
     assert "理由: r1" in notes and "理由: r2" in notes
     clash = Correction("two", "bc", "b + c", "b - c", "r3", 4)
     with pytest.raises(BuildError, match=r"two.ipynb, Cell 4: the correction 'bc' and the "

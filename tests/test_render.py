@@ -270,8 +270,8 @@ def test_the_fixture_deck_places_figures_large_and_marks_corrections(fixture_bui
     found = browser_check(page, tmp_path, chromium)
     assert found["remote"] == [] and found["failed"] == []
     assert_projection_ready(found["slides"])
-    corrected = [s for s in found["slides"] if "訂正" in s["footer"]]
-    assert len(corrected) == 1 and "p. 3 (alpha)" in corrected[0]["footer"]
+    corrected = [s for s in found["slides"] if "訂正" in s["header"]]
+    assert len(corrected) == 1 and "p. 3 (alpha)" in corrected[0]["header"]
 
 
 def test_a_pdf_left_from_an_earlier_build_is_removed_when_stale(fixture_build, chromium):
