@@ -23,27 +23,15 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 import argparse  # noqa: E402
 import platform  # noqa: E402
 import sys  # noqa: E402
-import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from run import best_times  # noqa: E402  (interleaved minimum times, shared with run.py)
+
 import lib  # noqa: E402
-
-
-def best_times(functions, repeats):
-    """Minimum wall time of each function over `repeats` rounds, after one warm-up call each;
-    the functions take turns within a round."""
-    times = [[] for _ in functions]
-    for f in functions:
-        f()
-    for _ in range(repeats):
-        for f, t in zip(functions, times):
-            start = time.perf_counter()
-            f()
-            t.append(time.perf_counter() - start)
-    return [min(t) for t in times]
 
 
 def main():

@@ -38,6 +38,17 @@ def output_activation(output, a):
     return e / e.sum(axis=-1, keepdims=True)
 
 
+def output_curvature(output, y):
+    """G_n = d^2 E_n / da da^T written out from the outputs y (N, K): I for sum-of-squares,
+    diag(y (1 - y)) for sigmoid with cross-entropy, diag(y) - y y^T for softmax."""
+    K = y.shape[-1]
+    if output == "identity":
+        return np.broadcast_to(np.eye(K), (len(y), K, K))
+    if output == "sigmoid":
+        return np.einsum("nk,kl->nkl", y * (1 - y), np.eye(K))
+    return np.einsum("nk,kl->nkl", y, np.eye(K)) - np.einsum("nk,nl->nkl", y, y)
+
+
 def layer_matrices(sizes, w):
     """[W_1, ..., W_L], W_l of shape (M_l, M_{l-1} + 1), read element by element from w."""
     Ws, offset = [], 0

@@ -11,6 +11,7 @@ from reference import (
     forward_from_layer,
     forward_loop,
     layer_matrices,
+    output_curvature,
     relative_difference,
     rounding,
     second_differences,
@@ -140,10 +141,7 @@ def test_outer_product_is_sum_of_B_transpose_G_B(p):
     diag(y (1 - y)) or diag(y) - y y^T, whatever factorisation lib uses."""
     out = p.net.output.name
     y = forward_loop(p.net.sizes, p.net.hidden.name, out, p.w, p.X)[1]
-    K = p.net.K
-    G = {"identity": np.broadcast_to(np.eye(K), (len(y), K, K)),
-         "sigmoid": np.einsum("nk,kl->nkl", y * (1 - y), np.eye(K)),
-         "softmax": np.einsum("nk,kl->nkl", y, np.eye(K)) - np.einsum("nk,nl->nkl", y, y)}[out]
+    G = output_curvature(out, y)
     B = lib.output_jacobian(p.net, p.w, p.X)
     expected = np.einsum("nki,nkl,nlj->ij", B, G, B)
     H_op = lib.hessian_outer_product(p.net, p.w, p.X, p.T)

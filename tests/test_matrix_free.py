@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from reference import (
     assert_close,
     forward_loop,
+    output_curvature,
     relative_difference,
     richardson_differences,
 )
@@ -43,10 +44,7 @@ def test_gauss_newton_vector_product_is_the_outer_product_times_v(p, c):
     hessian_outer_product."""
     out = p.net.output.name
     y = forward_loop(p.net.sizes, p.net.hidden.name, out, p.w, p.X)[1]
-    K = p.net.K
-    G = {"identity": np.broadcast_to(np.eye(K), (len(y), K, K)),
-         "sigmoid": np.einsum("nk,kl->nkl", y * (1 - y), np.eye(K)),
-         "softmax": np.einsum("nk,kl->nkl", y, np.eye(K)) - np.einsum("nk,nl->nkl", y, y)}[out]
+    G = output_curvature(out, y)
     B = lib.output_jacobian(p.net, p.w, p.X)
     V = np.random.default_rng(c).normal(size=(c, p.net.n_weights))
     expected = np.einsum("nki,nkl,nlj,cj->ci", B, G, B, V)
