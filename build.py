@@ -28,7 +28,7 @@ from pathlib import Path
 
 from slidebuild.cache import Lock, dependency_digest, notebook_key
 from slidebuild.deck import GENERATED_SUFFIX, continuation_warnings, find_decks, read_deck
-from slidebuild.equations import label_of_stem, quote_problems
+from slidebuild.equations import label_of_stem, named, quote_problems, uncovered
 from slidebuild.errors import BuildError, shown
 from slidebuild.generate import generate
 from slidebuild.inline import references
@@ -125,8 +125,12 @@ def build(options):
         problems = quote_problems(decks, all_notebooks(options.notebooks, collected.nbs))
         for deck in decks:
             for label, stem in unverified(deck, per_deck[deck.path], collected.status):
-                print(f"warning: ({label}) of {shown(deck.path)} is unverified: "
+                print(f"warning: {named(label)} of {shown(deck.path)} is unverified: "
                       f"{shown(notebooks[stem])} publishes no results yet")
+            for equation in uncovered(deck, options.notebooks):
+                print(f"warning: ({equation.label}) of {shown(deck.path)}:{equation.first + 1} "
+                      f"has no notebook (python build.py --scaffold {shown(deck.path)} "
+                      "creates one)")
         if collected.failures and not options.keep_going:
             report_failures(collected.failures)
             raise BuildError(f"{len(collected.failures)} notebook(s) failed; the generated decks "

@@ -11,8 +11,11 @@ jacobian_vector_product            B_n v without B, (N, K)                      
 output_hessian                     G_n = d^2 E_n / da da^T at the outputs       5.82, 5.85
 hessian_exact                      H = grad grad E by blocks                    5.78, 5.93-5.95
 hessian_r_operator                 H by W R-operator products (reference)       5.78, 5.4.6
-hessian_vector_product             H v by the R-operator                        5.4.6
+hessian_vector_product             H v by the R-operator                        5.96-5.111
+r_forward                          R{a}, R{z}: the R-operator's forward pass    5.101-5.103
+r_backward                         R{delta}: the R-operator's backward pass     5.106-5.107
 hessian_finite_difference          central differences of the gradient          5.91
+hessian_four_point_difference      four-point central differences of E          5.90
 hessian_residual_term              H minus the outer product                    5.83
 second_derivatives_exact           d^2 E_n / da_j da_j' layer by layer          5.80
 second_derivatives_becker_lecun    diagonal-only recursion                      5.81
@@ -54,13 +57,13 @@ from .checks import below, relative_error
 from .hessian import (
     hessian_exact,
     hessian_finite_difference,
-    hessian_r_operator,
+    hessian_four_point_difference,
     hessian_residual_term,
-    hessian_vector_product,
 )
 from .inverse import inverse_outer_product, inverse_outer_product_blocked
 from .network import MLP
 from .publish import audit_line, publish, publish_audit, publish_correction
+from .r_operator import hessian_r_operator, hessian_vector_product, r_backward, r_forward
 
 __all__ = [
     "MLP",
@@ -72,7 +75,10 @@ __all__ = [
     "hessian_exact",
     "hessian_r_operator",
     "hessian_vector_product",
+    "r_forward",
+    "r_backward",
     "hessian_finite_difference",
+    "hessian_four_point_difference",
     "hessian_residual_term",
     "second_derivatives_exact",
     "second_derivatives_becker_lecun",

@@ -80,9 +80,9 @@ Every block below the diagonal is computed once and copied above it.
 import numpy as np
 
 from .approximations import _add_outer_product
-from .backprop import _forward_backward, _r_forward, gradient, split_directions
+from .backprop import _forward_backward, error, gradient
 from .chunks import pattern_chunks, take_patterns, zeros_checked
-from .validation import check_directions, check_inputs, check_step, check_weights
+from .validation import check_inputs, check_step, check_weights
 
 
 def hessian_exact(net, w, X, T, chunk=None):
@@ -249,93 +249,6 @@ def _copy_lower_blocks_up(H, net):
         H[:o[l], o[l]:o[l + 1]] = H[o[l]:o[l + 1], :o[l]].T
 
 
-# --- the R-operator (PRML 5.4.6), an independent route ------------------------------------
-
-def _r_operator(net, fwd, deltas, Vs, output_curvature=True):
-    """R{grad E} for directions Vs = split_directions(V), V of shape (c, W): V H, (c, W),
-    summed over the patterns of fwd (with their deltas).
-
-    Forward (PRML 5.101-5.103, any depth):
-        R{a_l} = V_l [1, z_{l-1}] + W_l [0, R{z_{l-1}}],    R{z_l} = h'(a_l) R{a_l}
-    Backward (5.106-5.107):
-        R{delta_L} = G_n R{a_L}    (G_n = d^2 E_n / da da^T at the outputs)
-        R{delta_l} = h''(a_l) R{a_l} sum_k w_kj delta_k
-                     + h'(a_l) sum_k (v_kj delta_k + w_kj R{delta_k})
-    Gradient (5.110-5.111):
-        R{dE/dW_l} = sum_n R{delta_l} [1, z_{l-1}]^T + delta_l [0, R{z_{l-1}}]^T
-
-    With output_curvature=False, R{delta_L} = 0: the result is then the second term of
-    (5.83) generalised, sum_n sum_k (dE_n/da_k) grad grad a_nk, applied to V.
-    """
-    c, L = Vs[0].shape[0], len(fwd.Ws)
-    Ra, Rz = _r_forward(net, fwd, Vs)
-    if output_curvature:
-        G = net.output.hessian(fwd.a[-1])                       # (N, K, K)
-        Rdelta = [np.einsum("nkj,cnj->cnk", G, Ra[-1])]
-    else:
-        Rdelta = [np.zeros_like(Ra[-1])]
-    for l in range(L - 2, -1, -1):
-        W_next, V_next = fwd.Ws[l + 1][:, 1:], Vs[l + 1][:, :, 1:]
-        back = deltas[l + 1] @ W_next                       # sum_k w_kj delta_k, (N, M_l)
-        R_back = Rdelta[-1] @ W_next + deltas[l + 1] @ V_next
-        a = fwd.a[l]
-        Rdelta.append(net.hidden.d2h(a) * Ra[l] * back + net.hidden.dh(a) * R_back)
-    Rdelta = Rdelta[::-1]
-
-    blocks = []
-    for l in range(L):
-        block = Rdelta[l].transpose(0, 2, 1) @ fwd.z[l]      # (c, M_l, M_{l-1} + 1)
-        if Rz[l] is not None:
-            block[:, :, 1:] += deltas[l].T @ Rz[l]
-        blocks.append(block.reshape(c, -1))
-    return np.concatenate(blocks, axis=1)
-
-
-def _r_floats_per_pattern(net):
-    """Numbers the R-operator holds per pattern and direction (R{a}, R{z}, R{delta})."""
-    return sum(rows + cols for rows, cols in net.shapes)
-
-
-def hessian_vector_product(net, w, X, T, v, chunk=None):
-    """H v by the R-operator (PRML 5.4.6) without forming H.
-
-    v : (W,) or (c, W) -> (W,) or (c, W). Cost O(c N W); memory O(c W + c chunk sum_l M_l),
-    patterns taken `chunk` at a time (by default as many as fit a fixed budget).
-    """
-    V = check_directions(net, v)
-    fwd, _, deltas = _forward_backward(net, w, X, T)
-    Vs = split_directions(net, np.atleast_2d(V))
-    c = Vs[0].shape[0]
-    HV = np.zeros((c, net.n_weights))
-    for n in pattern_chunks(fwd.y.shape[0], c * _r_floats_per_pattern(net), chunk):
-        HV += _r_operator(net, take_patterns(fwd, n), [d[n] for d in deltas], Vs)
-    return HV[0] if V.ndim == 1 else HV
-
-
-def hessian_r_operator(net, w, X, T, chunk=None):
-    """The exact Hessian as W R-operator products H e_i (PRML 5.4.6, Pearlmutter 1994), a batch
-    of unit vectors at a time: an independent route to hessian_exact (and the algorithm it
-    used before the block method).
-
-    X : (N, D), T : (N, K) -> (W, W). Cost O(N W^2) (O(W) per pattern and direction);
-    memory O(W^2 + chunk sum_l M_l), patterns taken `chunk` at a time.
-    """
-    fwd, _, deltas = _forward_backward(net, w, X, T)
-    W = net.n_weights
-    H = zeros_checked("hessian_r_operator: the (W, W) Hessian", (W, W))
-    per = _r_floats_per_pattern(net)
-    for n in pattern_chunks(fwd.y.shape[0], per, chunk):
-        part, part_deltas = take_patterns(fwd, n), [d[n] for d in deltas]
-        # directions at a time: intermediates of about 2^19 numbers stay in cache
-        batch = max(1, 2**19 // ((n.stop - n.start) * per))
-        for start in range(0, W, batch):
-            stop = min(start + batch, W)
-            E = np.zeros((stop - start, W))
-            E[np.arange(stop - start), np.arange(start, stop)] = 1.0
-            H[start:stop] += _r_operator(net, part, part_deltas, split_directions(net, E))
-    return H
-
-
 def hessian_finite_difference(net, w, X, T, eps=1e-5):
     """H by central differences of the backpropagated gradient (PRML 5.91):
 
@@ -353,4 +266,32 @@ def hessian_finite_difference(net, w, X, T, eps=1e-5):
         step = np.zeros_like(w)
         step[i] = eps
         H[:, i] = (gradient(net, w + step, X, T) - gradient(net, w - step, X, T)) / (2 * eps)
+    return H
+
+
+def hessian_four_point_difference(net, w, X, T, eps=1e-4):
+    """H by the four-point central difference of the error itself (PRML 5.90):
+
+        H[i, j] = {E(w + eps e_i + eps e_j) - E(w + eps e_i - eps e_j)
+                   - E(w - eps e_i + eps e_j) + E(w - eps e_i - eps e_j)} / (4 eps^2) + O(eps^2)
+
+    (for i = j the same formula: E(w + 2 eps e_i) - 2 E(w) + E(w - 2 eps e_i)). Each entry with
+    i <= j takes four evaluations of E, 2 W (W + 1) in all, each O(N W): O(N W^3). The entries
+    below the diagonal are copies (H is symmetric by construction). Error ~ C eps^2 (truncation)
+    + eps_mach |E| / eps^2 (rounding): best near eps ~ 1e-4, about 1e-8 relative.
+    X : (N, D), T : (N, K) -> (W, W).
+    """
+    w = check_weights(net, w)
+    eps = check_step(eps)
+    check_inputs(net, X)
+    W = net.n_weights
+    H = zeros_checked("hessian_four_point_difference: the (W, W) Hessian", (W, W))
+    steps = eps * np.eye(W)
+    for i in range(W):
+        for j in range(i, W):
+            H[i, j] = (error(net, w + steps[i] + steps[j], X, T)
+                       - error(net, w + steps[i] - steps[j], X, T)
+                       - error(net, w - steps[i] + steps[j], X, T)
+                       + error(net, w - steps[i] - steps[j], X, T)) / (4 * eps**2)
+            H[j, i] = H[i, j]
     return H

@@ -1,8 +1,14 @@
 """Labelled equations of the decks, and the notebooks that quote them.
 
 An equation of a deck is a displayed math block (``$$ ... $$``) that ends with its label,
-as in ``\\dots (5.78)`` (also ``\\qquad (5.78)`` or ``\\tag{5.78}``). The notebook for
-equation (x.yy) is the notebook whose file name starts with ``x.yy_``.
+as in ``\\dots (5.78)`` (also ``\\qquad (5.78)`` or ``\\tag{5.78}``). A block may label
+several equations, one per row of an ``aligned`` display (``a_j &= \\sum_i w_{ji} x_i
+&\\dots (5.98) \\\\``): every label written ``\\dots (x.yy)`` (or ``\\cdots``, ``\\ldots``,
+``\\tag{x.yy}``) counts, and each of its equations is the whole block.
+
+The notebook for equation (x.yy) is the notebook whose file name starts with ``x.yy_``, or
+with a range ``x.aa-x.bb_`` that holds it: ``5.98-5.103_r_forward.ipynb`` is for (5.98),
+(5.99), ..., (5.103), as one notebook for equations the slides show together.
 
 The quote rule (what ``--check`` compares): the notebook's quote of its equation is the
 first ``$$ ... $$`` block in its Markdown cells whose text contains the label ``(x.yy)``
@@ -15,14 +21,17 @@ or ``\\tag{x.yy}``) as the same. Everything else must be verbatim.
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from .errors import shown
 
 _LABEL_AT_END = re.compile(
     r"(?:\\(?:dots|cdots|ldots|qquad|quad)\s*)?\((?P<label>\d+\.\d+)\)\s*$"
     r"|\\tag\{(?P<tag>\d+\.\d+)\}\s*$")
+_ROW_LABEL = re.compile(r"\\(?:dots|cdots|ldots)\s*\((?P<label>\d+\.\d+)\)"
+                        r"|\\tag\{(?P<tag>\d+\.\d+)\}")
 _DISPLAY = re.compile(r"\$\$(.*?)\$\$", re.DOTALL)
-_STEM_LABEL = re.compile(r"(\d+\.\d+)_")
+_STEM_LABEL = re.compile(r"(\d+)\.(\d+)(?:-(\d+)\.(\d+))?_")
 
 
 @dataclass(frozen=True)
@@ -49,8 +58,7 @@ def equations(deck):
                         break
             block = "".join(deck.lines[index:last + 1]).strip()
             latex = block[2:-2] if block.endswith("$$") and len(block) >= 4 else block[2:]
-            label = label_of(latex)
-            if label:
+            for label in labels_of(latex):
                 found.append(Equation(label, latex.strip("\n"), index, last,
                                       deck.slide_of[index]))
             index = last + 1
@@ -65,10 +73,47 @@ def label_of(latex):
     return (match["label"] or match["tag"]) if match else None
 
 
-def label_of_stem(stem):
-    """The equation a notebook is for, from its file stem (``5.78_hessian`` -> ``5.78``)."""
+def labels_of(latex):
+    """Every label of the display ``latex``, in order: its rows' and the one that ends it."""
+    found = [m["label"] or m["tag"] for m in _ROW_LABEL.finditer(latex)]
+    last = label_of(latex)
+    if last:
+        found.append(last)
+    return list(dict.fromkeys(found))
+
+
+def labels_of_stem(stem):
+    """The equations a notebook is for, from its file stem: ``5.78_hessian`` -> ``["5.78"]``,
+    ``5.98-5.103_r_forward`` -> ``["5.98", "5.99", ..., "5.103"]``; ``[]`` for other names."""
     match = _STEM_LABEL.match(stem)
-    return match.group(1) if match else None
+    if not match:
+        return []
+    chapter, first, last_chapter, last = match.groups()
+    if last is None:
+        return [f"{chapter}.{first}"]
+    if last_chapter != chapter or int(last) < int(first):
+        return []
+    return [f"{chapter}.{number}" for number in range(int(first), int(last) + 1)]
+
+
+def label_of_stem(stem):
+    """How a notebook's equations are named in messages: ``5.78``, or ``5.98-5.103``."""
+    labels = labels_of_stem(stem)
+    if not labels:
+        return None
+    return labels[0] if len(labels) == 1 else f"{labels[0]}-{labels[-1]}"
+
+
+def named(label):
+    """How a label is written in messages and titles: ``(5.78)``, ``(5.98)-(5.103)``."""
+    return "(" + label.replace("-", ")-(") + ")"
+
+
+def uncovered(deck, notebooks_dir):
+    """The labelled equations of ``deck`` that no notebook in ``notebooks_dir`` is for."""
+    covered = {label for path in Path(notebooks_dir).glob("*.ipynb")
+               for label in labels_of_stem(path.stem)}
+    return [equation for equation in equations(deck) if equation.label not in covered]
 
 
 def normalized(latex):
@@ -103,17 +148,21 @@ def quote_problems(decks, notebooks):
             shown_in.setdefault(equation.label, (deck, equation))
     problems = []
     for stem, (path, nb) in notebooks.items():
-        label = label_of_stem(stem)
-        if label is None or label not in shown_in:
-            continue
-        deck, equation = shown_in[label]
-        where = f"{shown(deck.path)}:{equation.first + 1}"
-        quoted = quote(nb, label)
-        if quoted is None:
-            problems.append(f"{shown(path)} does not quote ({label}) of {where}: its Markdown "
-                            f"needs a $$ block ending with ({label}), copied from the deck")
-        elif normalized(quoted) != normalized(equation.latex):
-            problems.append(f"{shown(path)} quotes ({label}) differently from {where}:\n"
-                            f"    notebook: {normalized(quoted)}\n"
-                            f"    deck:     {normalized(equation.latex)}")
+        for label in labels_of_stem(stem):
+            if label in shown_in:
+                problems.extend(_quote_problem(path, nb, label, *shown_in[label]))
     return problems
+
+
+def _quote_problem(path, nb, label, deck, equation):
+    """[] when the notebook quotes ``label`` as ``deck`` shows it, else the one problem."""
+    where = f"{shown(deck.path)}:{equation.first + 1}"
+    quoted = quote(nb, label)
+    if quoted is None:
+        return [f"{shown(path)} does not quote ({label}) of {where}: its Markdown "
+                f"needs a $$ block with ({label}), copied from the deck"]
+    if normalized(quoted) != normalized(equation.latex):
+        return [f"{shown(path)} quotes ({label}) differently from {where}:\n"
+                f"    notebook: {normalized(quoted)}\n"
+                f"    deck:     {normalized(equation.latex)}"]
+    return []

@@ -2,7 +2,9 @@
 
 ``python build.py --scaffold slides/DECK.md`` looks at each displayed equation of the deck
 with a label ``(x.yy)`` (slidebuild/equations.py). When no notebook in the notebooks folder
-is for that equation (no file ``x.yy_*.ipynb``), it writes ``x.yy_<slug>.ipynb`` with the
+is for that equation (no file ``x.yy_*.ipynb`` or range ``x.aa-x.bb_*.ipynb`` that holds it),
+it writes ``x.yy_<slug>.ipynb`` (``x.aa-x.bb_<slug>.ipynb`` for a block of rows labelled
+``x.aa`` ... ``x.bb``) with the
 six sections of every notebook here (the equation, quoted verbatim under the title; the
 sympy derivation; the lib implementation; the numerical check; the figure; スライドとの対応,
 the audit) and adds one results marker for it at the end of the equation's slide. Only
@@ -21,7 +23,7 @@ import re
 from pathlib import Path
 
 from .deck import read_deck, slide_end
-from .equations import equations, label_of_stem
+from .equations import labels_of_stem, named, uncovered
 from .errors import shown
 from .outputs import atomic_write
 
@@ -32,14 +34,15 @@ def scaffold(deck_path, notebooks_dir):
     """Create the missing notebooks of ``deck_path`` and their markers; returns messages."""
     deck_path, notebooks_dir = Path(deck_path), Path(notebooks_dir)
     deck = read_deck(deck_path)
-    covered = {label_of_stem(path.stem) for path in notebooks_dir.glob("*.ipynb")}
-    marked = {label_of_stem(p.notebook) for m in deck.markers for p in m.placements}
-    inserts, messages, done = {}, [], set()
-    for equation in equations(deck):
-        label = equation.label
-        if label in covered or label in done:
-            continue
-        done.add(label)
+    marked = {label for m in deck.markers for p in m.placements
+              for label in labels_of_stem(p.notebook)}
+    blocks = {}  # one notebook per display block: its labels that no notebook covers
+    for equation in uncovered(deck, notebooks_dir):
+        blocks.setdefault(equation.first, []).append(equation)
+    inserts, messages = {}, []
+    for group in blocks.values():
+        equation = group[0]
+        label = equation.label if len(group) == 1 else f"{group[0].label}-{group[-1].label}"
         heading = _heading_before(deck, equation.first)
         stem = f"{label}_{_slug(heading)}"
         path = notebooks_dir / f"{stem}.ipynb"
@@ -47,12 +50,12 @@ def scaffold(deck_path, notebooks_dir):
         text = json.dumps(notebook(label, equation.latex, heading), indent=1,
                           ensure_ascii=False) + "\n"
         atomic_write(path, text.encode("utf-8"))
-        messages.append(f"created {shown(path)} for ({label}) of "
+        messages.append(f"created {shown(path)} for {named(label)} of "
                         f"{shown(deck_path)}:{equation.first + 1}")
-        if label not in marked:
+        if not marked.intersection(e.label for e in group):
             end = slide_end(deck, equation.slide)
             inserts.setdefault(end, []).append(
-                f"<!-- results: ({label}) 検証 (未記入)\n{stem}/figure\n{stem}/audit\n-->\n")
+                f"<!-- results: {named(label)} 検証 (未記入)\n{stem}/figure\n{stem}/audit\n-->\n")
             messages.append(f"added a results marker for {stem} to {shown(deck_path)}")
     if inserts:
         atomic_write(deck_path, _with_markers(deck.lines, inserts).encode("utf-8"))
@@ -110,9 +113,9 @@ def notebook(label, latex, heading):
     where = f"スライド「{heading}」" if heading else "スライド"
     cells = [
         _markdown(f"""
-# ({label}) (題: この式が言うこと)
+# {named(label)} (題: この式が言うこと)
 
-{where}の式 ({label}) を扱う.
+{where}の式 {named(label)} を扱う.
 
 ## 1. 式
 

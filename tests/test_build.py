@@ -21,7 +21,7 @@ import pytest
 from lib.publish import audit_bundle, correction_bundle, result_bundle
 from slidebuild.cache import Lock, dependency_digest, notebook_key
 from slidebuild.deck import compose, continuation_warnings, find_decks, read_deck, where_shown
-from slidebuild.equations import equations, quote_problems
+from slidebuild.equations import equations, labels_of_stem, quote_problems
 from slidebuild.errors import BuildError
 from slidebuild.execute import KERNEL_ENV
 from slidebuild.outputs import atomic_write, deferred_interrupt, stale_files, write_generated
@@ -832,6 +832,76 @@ def test_a_scaffolded_equation_is_unverified_until_its_notebook_publishes(tmp_pa
     check = run_build(tmp_path, "--check")
     assert check.returncode == 0, check.stdout
     assert "warning: (3.3) of deck.md is unverified" in check.stdout
+
+
+ROWS = """\
+### 05-04-06 : Fast multiplication
+
+$$
+\\begin{aligned}
+a_j &= \\sum_i w_{ji} x_i &\\dots (5.98) \\\\
+z_j &= h(a_j) &\\dots (5.99) \\\\
+y_k &= \\sum_j w_{kj} z_j &\\dots (5.100)
+\\end{aligned}
+$$
+
+$$
+\\frac{\\partial E}{\\partial w_{kj}} = \\delta_k z_j \\dots (5.108), \\qquad
+\\frac{\\partial E}{\\partial w_{ji}} = \\delta_j x_i \\dots (5.109)
+$$
+
+$$
+\\text{(5.90) の誤差} : c \\epsilon^2
+$$
+"""
+
+
+def test_a_display_labels_each_of_its_rows_and_a_range_notebook_covers_them(tmp_path):
+    deck = read_deck(write_deck(tmp_path, ROWS))
+    found = [(e.label, e.first) for e in equations(deck)]
+    assert found == [("5.98", 2), ("5.99", 2), ("5.100", 2), ("5.108", 10), ("5.109", 10)]
+    assert labels_of_stem("5.98-5.100_r_forward") == ["5.98", "5.99", "5.100"]
+    assert labels_of_stem("5.78_hessian") == ["5.78"]
+    assert labels_of_stem("5.100-5.98_backwards") == [] and labels_of_stem("notes") == []
+    assert labels_of_stem("4.1-5.2_two_chapters") == []
+    block = "".join(deck.lines[3:8])
+    whole = {"cells": [{"cell_type": "markdown", "source": f"$$\n{block}$$\n"}]}
+    path = tmp_path / "5.98-5.100_r.ipynb"
+    assert quote_problems([deck], {"5.98-5.100_r": (path, whole)}) == []
+    two_rows = {"cells": [{"cell_type": "markdown", "source":
+                           "$$\na_j = \\sum_i w_{ji} x_i \\dots (5.98)\n$$\n"}]}
+    problems = quote_problems([deck], {"5.98-5.100_r": (path, two_rows)})
+    assert len(problems) == 3, problems  # (5.98) differs; (5.99), (5.100) are not quoted
+    assert "quotes (5.98) differently" in problems[0] and "does not quote (5.99)" in problems[1]
+
+
+def test_scaffolding_makes_one_notebook_per_display_and_check_names_uncovered_ones(tmp_path):
+    (tmp_path / "notebooks").mkdir()
+    write_deck(tmp_path, "---\nmarp: true\n---\n\n" + ROWS)
+    command = [sys.executable, str(ROOT / "build.py"), "--scaffold", "deck.md",
+               "--notebooks", "notebooks"]
+    done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    made = sorted(p.name for p in (tmp_path / "notebooks").glob("*.ipynb"))
+    assert made == ["5.108-5.109_fast_multiplication.ipynb",
+                    "5.98-5.100_fast_multiplication.ipynb"]
+    nb = json.loads((tmp_path / "notebooks" / made[1]).read_text(encoding="utf-8"))
+    assert "".join(nb["cells"][0]["source"]).startswith("# (5.98)-(5.100)")
+    deck = read_deck(tmp_path / "deck.md")
+    notebooks = {p.stem: (p, json.loads(p.read_text(encoding="utf-8")))
+                 for p in (tmp_path / "notebooks").glob("*.ipynb")}
+    assert quote_problems([deck], notebooks) == []  # the scaffold quotes each block whole
+    assert "<!-- results: (5.98)-(5.100) 検証 (未記入)\n" in "".join(deck.lines)
+    other = tmp_path / "other"
+    (other / "notebooks").mkdir(parents=True)
+    (other / "deps").mkdir()
+    (other / "deps" / "pins.txt").write_text("x\n")
+    shutil.copy(tmp_path / "notebooks" / made[1], other / "notebooks" / made[1])
+    write_deck(other, "---\nmarp: true\n---\n\n" + ROWS)  # no markers, (5.108) uncovered
+    check = run_build(other, "--check")
+    assert "warning: (5.108) of deck.md:15 has no notebook" in check.stdout, check.stdout
+    assert "warning: (5.109) of deck.md:15 has no notebook" in check.stdout
+    assert "(5.98)" not in check.stdout
 
 
 QUOTED = "H = \\nabla\\nabla E \\dots (1.23)"

@@ -1,4 +1,5 @@
-"""The committed generated deck, rendered by Marp's CLI and looked at in headless Chromium.
+"""The committed generated decks (every deck of slides/), rendered by Marp's CLI and looked
+at in headless Chromium.
 
 Checks: no formula fails (KaTeX's two ways of showing it), the HTML is self-contained (it
 is opened alone, copied into an empty folder: every figure and font is inlined and no
@@ -33,8 +34,7 @@ from slidebuild.slides import BADGE, SLIDE_CLASS
 from slidebuild.standalone import local_references
 
 ROOT = Path(__file__).resolve().parents[1]
-SOURCE = ROOT / "slides" / "05-04_hessian.md"
-GENERATED = ROOT / "slides" / "05-04_hessian.generated.md"
+SOURCES = sorted(p for p in (ROOT / "slides").glob("*.md") if not p.name.endswith(".generated.md"))
 CHECK_SCRIPT = ROOT / "tests" / "browser_check.mjs"
 
 
@@ -61,13 +61,21 @@ def chromium(marp):
     return browser
 
 
+@pytest.fixture(scope="module", params=SOURCES, ids=[p.stem for p in SOURCES])
+def deck(request):
+    """(source deck, its committed generated deck): every deck of slides/ in turn."""
+    generated = request.param.with_name(request.param.stem + ".generated.md")
+    assert generated.is_file(), f"run 'python build.py' to generate {generated.name}"
+    return request.param, generated
+
+
 @pytest.fixture(scope="module")
-def rendered(tmp_path_factory, marp):
+def rendered(deck, tmp_path_factory, marp):
     """The committed generated deck rendered to HTML (and PDF) in a temporary folder."""
-    assert GENERATED.is_file(), "run 'python build.py' to generate the deck"
+    _, generated = deck
     out = tmp_path_factory.mktemp("rendered")
     pdf = find_browser() is not None
-    render(GENERATED, GENERATED.with_suffix(""), out, "deck", ROOT, pdf=pdf)
+    render(generated, generated.with_suffix(""), out, "deck", ROOT, pdf=pdf)
     return out / "deck.html"
 
 
@@ -139,25 +147,25 @@ def figure_placements(deck):
     return [p for m in deck.markers for p in m.placements if p.name == "figure"]
 
 
-def test_the_html_is_self_contained_with_every_figure_inlined(rendered):
+def test_the_html_is_self_contained_with_every_figure_inlined(deck, rendered):
     page = rendered.read_text(encoding="utf-8")
     assert local_references(page) == [] and missing_images(rendered) == []
     figures = [ref for ref in image_references(page) if ref.startswith("data:image/svg+xml")]
-    assert len(figures) >= len(figure_placements(read_deck(SOURCE)))  # one per equation
+    assert len(figures) >= len(figure_placements(read_deck(deck[0])))  # one per equation
 
 
-def test_the_pdf_has_one_page_per_slide(rendered, chromium):
+def test_the_pdf_has_one_page_per_slide(deck, rendered, chromium):
     pdf = rendered.with_suffix(".pdf")
     assert pdf.read_bytes().startswith(b"%PDF")
-    assert pdf_page_count(pdf) == read_deck(GENERATED).slides
+    assert pdf_page_count(pdf) == read_deck(deck[1]).slides
 
 
-def test_result_slides_have_presenter_notes_naming_their_notebooks(rendered):
+def test_result_slides_have_presenter_notes_naming_their_notebooks(deck, rendered):
     page = rendered.read_text(encoding="utf-8")
     notes = [html.unescape(n) for n in re.findall(
         r'<div class="bespoke-marp-note"[^>]*>(.*?)</div>', page, re.DOTALL)]
     source_notes = [n for n in notes if "検証スライド" in n]
-    assert len(source_notes) == len(read_deck(SOURCE).markers)
+    assert len(source_notes) == len(read_deck(deck[0]).markers)
     assert all("../notebooks/" in n and ".ipynb" in n and "Cell " in n for n in source_notes)
 
 
@@ -182,11 +190,11 @@ def report(rendered, chromium, tmp_path_factory):
     return browser_check(page, shots, chromium), shots
 
 
-def test_chromium_shows_every_slide_and_each_one_is_painted(report):
+def test_chromium_shows_every_slide_and_each_one_is_painted(deck, report):
     found, shots = report
-    source = read_deck(SOURCE)
+    source = read_deck(deck[0])
     pngs = sorted(shots.glob("slide-*.png"))
-    assert len(found["slides"]) == len(pngs) == read_deck(GENERATED).slides
+    assert len(found["slides"]) == len(pngs) == read_deck(deck[1]).slides
     for png in pngs:
         assert Image.open(png).size == (1280, 720)
         assert ink(png) > 0.002, f"{png.name} looks blank"  # no empty last slide either
