@@ -50,6 +50,11 @@ def best_times(functions, repeats):
     return [min(t) for t in times]
 
 
+def loglog_slope(Ws, times):
+    """Least-squares slope of log(time) against log(W): the measured exponent of the cost."""
+    return float(np.polyfit(np.log(Ws), np.log(times), 1)[0])
+
+
 def peak_bytes(f):
     """Peak memory traced while f() runs (numpy reports its array buffers to tracemalloc)."""
     tracemalloc.start()
@@ -167,7 +172,7 @@ def bench_diagonal(repeats, W_targets, N=1000):
         print(f"   sizes {str(net.sizes):<18} W = {net.n_weights:6d}: gradient "
               f"{t_grad * 1e3:8.2f} ms, diagonal {t_diag * 1e3:8.2f} ms, ratio {ratio:4.2f}  "
               f"{verdict(ratio <= 3)}")
-    slope = np.polyfit(np.log(Ws), np.log(times), 1)[0]
+    slope = loglog_slope(Ws, times)
     print(f"   log-log slope of the diagonal's time against W: {slope:.2f}  "
           f"{verdict(slope <= 1.1)}")
     return ok and slope <= 1.1

@@ -14,6 +14,7 @@ hessian_r_operator                 H by W R-operator products (reference)       
 hessian_vector_product             H v by the R-operator                        5.96-5.111
 r_forward                          R{a}, R{z}: the R-operator's forward pass    5.101-5.103
 r_backward                         R{delta}: the R-operator's backward pass     5.106-5.107
+conjugate_gradient                 solve A x = b from products A p only (H v)   5.4.6
 hessian_finite_difference          central differences of the gradient          5.91
 hessian_four_point_difference      four-point central differences of E          5.90
 hessian_residual_term              H minus the outer product                    5.83
@@ -27,7 +28,8 @@ gauss_newton_vector_product        outer product times v without forming it     
 inverse_outer_product              (H_op + alpha I)^-1 by rank-one updates      5.86-5.89, Ex 5.21
 inverse_outer_product_blocked      the same by Woodbury rank-b updates          5.88-5.89, C.7
 publish, publish_audit,            named results for the slide build            -
-  publish_correction, audit_line
+  publish_correction, audit_line,
+  tex_number
 relative_error, below              a comparison; a rounding-level value as a    -
                                    bound against a stated tolerance
 symbolic (module)                  unspecified h and E, symbolic networks and   -
@@ -62,8 +64,9 @@ from .hessian import (
 )
 from .inverse import inverse_outer_product, inverse_outer_product_blocked
 from .network import MLP
-from .publish import audit_line, publish, publish_audit, publish_correction
+from .publish import audit_line, publish, publish_audit, publish_correction, tex_number
 from .r_operator import hessian_r_operator, hessian_vector_product, r_backward, r_forward
+from .solvers import conjugate_gradient
 
 __all__ = [
     "MLP",
@@ -77,6 +80,7 @@ __all__ = [
     "hessian_vector_product",
     "r_forward",
     "r_backward",
+    "conjugate_gradient",
     "hessian_finite_difference",
     "hessian_four_point_difference",
     "hessian_residual_term",
@@ -93,6 +97,7 @@ __all__ = [
     "publish_audit",
     "publish_correction",
     "audit_line",
+    "tex_number",
     "relative_error",
     "below",
 ]

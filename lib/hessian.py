@@ -42,9 +42,11 @@ and for w^(1)_ji and w^(2)_kj' (l = 1, m = 2, with g^(1,1)_j'j = I_jj'):
 
     x_i h'(a_j) { delta_k I_jj' + z_j' sum_k' w^(2)_k'j M_kk' }                      (5.95)
 
-which is (5.95) as printed with j and j' exchanged in its second term (PRML prints
-h'(a_j') z_j sum_k' w^(2)_k'j' M_kk'); the two agree in the first term, where j = j'. The
-test `test_two_layer_blocks_are_5_93_to_5_95` checks the form derived here, element by element.
+which is (5.95) as printed with j and j' exchanged throughout its right side (PRML prints
+x_i h'(a_j') { delta_k I_jj' + z_j sum_k' w^(2)_k'j' H_kk' }, with H for M): the printed form
+is the derivative with respect to w^(1)_j'i and w^(2)_kj, and agrees with this one only where
+j = j'. The test `test_two_layer_blocks_are_5_93_to_5_95` checks the form derived here,
+element by element.
 
 The computation: a sum of Gram matrices and sparse terms
 --------------------------------------------------------
@@ -255,7 +257,8 @@ def hessian_finite_difference(net, w, X, T, eps=1e-5):
         H[:, i] = (grad E(w + eps e_i) - grad E(w - eps e_i)) / (2 eps) + O(eps^2)
 
     The independent check of hessian_exact. X : (N, D), T : (N, K) -> (W, W).
-    Cost 2W gradient evaluations, O(N W^2).
+    Cost 2W gradient evaluations, O(N W^2). The truncation error (eps^2/6) d^4E/dw_j dw_i^3 is
+    not symmetric in i, j, so neither is the result, by O(eps^2).
     """
     w = check_weights(net, w)
     eps = check_step(eps)
@@ -277,8 +280,9 @@ def hessian_four_point_difference(net, w, X, T, eps=1e-4):
 
     (for i = j the same formula: E(w + 2 eps e_i) - 2 E(w) + E(w - 2 eps e_i)). Each entry with
     i <= j takes four evaluations of E, 2 W (W + 1) in all, each O(N W): O(N W^3). The entries
-    below the diagonal are copies (H is symmetric by construction). Error ~ C eps^2 (truncation)
-    + eps_mach |E| / eps^2 (rounding): best near eps ~ 1e-4, about 1e-8 relative.
+    below the diagonal are copies (H is symmetric by construction). Error ~ c eps^2 (truncation)
+    + eps_mach |E| / eps^2 (rounding): best near eps ~ (eps_mach |E| / c)^(1/4), about 1e-4,
+    where it is about 2 sqrt(c eps_mach |E|), near 1e-8 relative when |E|, c and |H| are alike.
     X : (N, D), T : (N, K) -> (W, W).
     """
     w = check_weights(net, w)

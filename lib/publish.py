@@ -48,6 +48,16 @@ def figure_to_svg(fig):
     return _SVG_ID.sub(lambda m: m.group(1) + new_ids.get(m.group(2), m.group(2)), svg)
 
 
+def tex_number(value, fmt=".2g"):
+    """A number as LaTeX for an audit line or a slide, without the dollars: 3.7e-11 with
+    ".1e" is ``3.7 \\times 10^{-11}``, 90.0 with ".2g" is ``90``. fmt : a format spec."""
+    text = format(value, fmt)
+    if "e" not in text:
+        return text
+    mantissa, exponent = text.split("e")
+    return rf"{mantissa} \times 10^{{{int(exponent)}}}"
+
+
 def audit_line(text, judges=None):
     """One line of an audit: Markdown ``text``; ``judges`` is the exact text of the deck it is
     about, or None for a line about the mathematics (or PRML) rather than the slide's wording.

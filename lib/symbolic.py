@@ -73,9 +73,10 @@ def partial(f, *indices):
     if not (isinstance(f, type) and issubclass(f, _Partial)):
         raise ValueError(f"f: expected a function from activation() or error_function(); got {f!r}")
     nargs = next(iter(f.nargs))
-    if not all(isinstance(i, int) and 1 <= i <= nargs for i in indices):
+    if not all(isinstance(i, (int, sp.Integer)) and not isinstance(i, bool)
+               and 1 <= i <= nargs for i in indices):
         raise ValueError(f"indices: expected argument numbers in 1..{nargs}; got {indices}")
-    return _partial(f.base, tuple(sorted(f.indices + indices)), nargs)
+    return _partial(f.base, tuple(sorted(f.indices + tuple(int(i) for i in indices))), nargs)
 
 
 def is_zero(expr):
@@ -152,6 +153,36 @@ def symbolic_network(sizes, h, x):
             z.append([sp.Integer(1), *[h(a_j) for a_j in a[-1]]])
     weights = [symbol for W in Ws for symbol in W]      # sympy matrices iterate in C order
     return SymbolicNetwork(weights, Ws, a, z)
+
+
+def direction_symbols(weights):
+    """The symbols v^(l)_ji of a direction v, one per weight symbol w^(l)_ji and in the same
+    order (lib's flat order for ``SymbolicNetwork.weights``): v_ji is the entry of v that
+    corresponds to w_ji (PRML 5.4.6, after 5.103)."""
+    names = [str(w) for w in weights]
+    if not all(name.startswith("w") for name in names):
+        raise ValueError(f"weights: expected symbols named w... (weight_symbol); got {names}")
+    return [sp.Symbol("v" + name[1:]) for name in names]
+
+
+_R = sp.Symbol("r")
+
+
+def r_operator(expr, weights, v):
+    """R{f} = v^T grad f (PRML 5.96-5.97), from its definition as a derivative along v:
+
+        R{f(w)} = d/dr f(w + r v) at r = 0.
+
+    Every weight is moved to w + r v at once, so R{w_ji} = v_ji (5.97) and R{x} = 0 for
+    anything that does not depend on the weights. ``expr`` : an expression or a Matrix.
+    """
+    if len(weights) != len(v):
+        raise ValueError(f"v: expected one entry per weight ({len(weights)}); got {len(v)}")
+    if _R in getattr(expr, "free_symbols", set()):
+        raise ValueError("expr: contains the symbol r, which r_operator uses for the step")
+    shifted = sp.sympify(expr).subs({w: w + _R * v_i for w, v_i in zip(weights, v)},
+                                    simultaneous=True)
+    return sp.diff(shifted, _R).subs(_R, 0)
 
 
 def hessian_matrix(f, variables):

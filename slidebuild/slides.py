@@ -117,14 +117,17 @@ def place_results(deck, published, notebooks, assets_url, status=None, judged=No
 
 
 def unused_warnings(deck_paths, published, notebooks, placed):
-    """One warning per published result that no marker or inline reference places."""
-    return [
-        f"{shown(notebooks[stem])} publishes {name!r}, which nothing in "
-        f"{', '.join(map(shown, deck_paths))} places"
-        for stem, results in published.items()
-        for name, kind in dict.fromkeys((r.name, r.kind) for r in results)
-        if kind != "correction" and f"{stem}/{name}" not in placed
-    ]
+    """One warning per notebook naming the published results that no marker or inline
+    reference places (a notebook may publish more than its slides show)."""
+    warnings = []
+    for stem, results in published.items():
+        names = [name for name, kind in dict.fromkeys((r.name, r.kind) for r in results)
+                 if kind != "correction" and f"{stem}/{name}" not in placed]
+        if names:
+            warnings.append(f"{shown(notebooks[stem])} publishes {len(names)} result(s) that "
+                            f"nothing in {', '.join(map(shown, deck_paths))} places: "
+                            f"{', '.join(names)}")
+    return warnings
 
 
 def _item(result, placement, where, assets, assets_url, judged, notes, source):

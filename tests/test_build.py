@@ -26,7 +26,7 @@ from slidebuild.errors import BuildError
 from slidebuild.execute import KERNEL_ENV
 from slidebuild.outputs import atomic_write, deferred_interrupt, stale_files, write_generated
 from slidebuild.results import Result, clean_svg, format_bound, format_number, read_results
-from slidebuild.slides import place_results, referenced_notebooks
+from slidebuild.slides import place_results, referenced_notebooks, unused_warnings
 from slidebuild.stored import METADATA_KEY
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -1026,3 +1026,15 @@ def test_check_reports_a_deck_that_cannot_be_made_after_the_stale_notebooks(buil
                   if "stale: the generated deck of deck.md cannot be made: notebooks/alpha.ipynb, "
                      "Cell 4: the correction 'braces'" in line)
     assert stale_beta < cannot
+
+
+def test_results_that_nothing_places_are_named_once_per_notebook():
+    published = {"alpha": [Result("a", "number", 1.0, "1", None, 0),
+                           Result("b", "bound", 1e-16, "< 1e-13", None, 1),
+                           Result("fix", "correction", None, None, None, 2),
+                           Result("c", "number", 2.0, "2", None, 3)],
+                 "beta": [Result("d", "number", 3.0, "3", None, 0)]}
+    notebooks = {"alpha": Path("notebooks/alpha.ipynb"), "beta": Path("notebooks/beta.ipynb")}
+    (warning,) = unused_warnings([Path("deck.md")], published, notebooks, {"alpha/a", "beta/d"})
+    assert warning == ("notebooks/alpha.ipynb publishes 2 result(s) that nothing in deck.md "
+                       "places: b, c")

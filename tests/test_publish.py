@@ -218,3 +218,11 @@ def test_correction():
         correction_bundle("c", "a", "b", "two\nlines")
     with pytest.raises(ValueError, match="source: expected a non-empty string"):
         correction_bundle("c", "", "b", "r")
+
+
+def test_tex_number_writes_scientific_notation_as_latex():
+    import lib
+    assert lib.tex_number(3.7e-11, ".1e") == r"3.7 \times 10^{-11}"
+    assert lib.tex_number(7.9e-05) == r"7.9 \times 10^{-5}"
+    assert lib.tex_number(90.0) == "90" and lib.tex_number(0.894, ".2f") == "0.89"
+    assert lib.tex_number(2.5e12, ".1e") == r"2.5 \times 10^{12}"

@@ -15,10 +15,12 @@ import lib
 from lib.symbolic import (
     activation,
     concrete,
+    direction_symbols,
     error_function,
     hessian_matrix,
     is_zero,
     partial,
+    r_operator,
     symbolic_network,
 )
 
@@ -38,6 +40,10 @@ def test_partials_are_named_and_symmetric():
     x = sp.Symbol("x")
     assert str(h(x).diff(x, 2)) == "h''(x)"
     assert not (h(x).diff(x, 2) - partial(h, 1, 1)(x)).has(sp.Subs, sp.Derivative)
+    assert partial(E, sp.Integer(2), 1) == partial(E, 1, 2)  # indices from sp.Matrix lambdas
+    for bad in (0, 3, True, 1.0):
+        with pytest.raises(ValueError, match="indices: expected argument numbers in 1..2"):
+            partial(E, bad)
 
 
 def test_chain_rule_through_a_network_matches_direct_differentiation():
@@ -99,3 +105,23 @@ def test_bad_input():
         partial(sp.Function("E"), 1)
     with pytest.raises(ValueError, match="x: expected D = 2"):
         symbolic_network([2, 1], sp.tanh, sp.symbols("x1:4"))
+
+
+def test_r_operator_is_v_dot_grad_and_gives_v_for_the_weights():
+    """R{f} = d/dr f(w + r v) at r = 0 against sum_i v_i df/dw_i, built separately (5.96),
+    on a symbolic network with unspecified h and E; R{w} = v (5.97)."""
+    h, E = activation(), error_function(2)
+    x = sp.symbols("x1:3")
+    net = symbolic_network([2, 2, 2], h, x)
+    v = direction_symbols(net.weights)
+    assert str(v[0]) == "v^{(1)}_{10}" and len(set(v)) == len(net.weights)
+    f = E(*net.a[-1])
+    by_gradient = sum(v_i * sp.diff(f, w) for w, v_i in zip(net.weights, v))
+    assert is_zero(r_operator(f, net.weights, v) - by_gradient)
+    assert [r_operator(w, net.weights, v) for w in net.weights] == v
+    assert r_operator(x[0], net.weights, v) == 0
+    grad = sp.Matrix([sp.diff(f, w) for w in net.weights])
+    assert is_zero(r_operator(grad, net.weights, v)
+                   - hessian_matrix(f, net.weights) * sp.Matrix(v))      # R{grad E} = H v
+    with pytest.raises(ValueError, match="v: expected one entry per weight"):
+        r_operator(f, net.weights, v[:-1])
