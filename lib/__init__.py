@@ -15,6 +15,7 @@ hessian_vector_product             H v by the R-operator                        
 r_forward                          R{a}, R{z}: the R-operator's forward pass    5.101-5.103
 r_backward                         R{delta}: the R-operator's backward pass     5.106-5.107
 conjugate_gradient                 solve A x = b from products A p only (H v)   5.4.6
+levenberg_marquardt                w <- w - (H_op + lambda I)^-1 grad E          5.4.2
 hessian_finite_difference          central differences of the gradient          5.91
 hessian_four_point_difference      four-point central differences of E          5.90
 hessian_residual_term              H minus the outer product                    5.83
@@ -66,7 +67,7 @@ from .inverse import inverse_outer_product, inverse_outer_product_blocked
 from .network import MLP
 from .publish import audit_line, publish, publish_audit, publish_correction, tex_number
 from .r_operator import hessian_r_operator, hessian_vector_product, r_backward, r_forward
-from .solvers import conjugate_gradient
+from .solvers import conjugate_gradient, levenberg_marquardt
 
 __all__ = [
     "MLP",
@@ -81,6 +82,7 @@ __all__ = [
     "r_forward",
     "r_backward",
     "conjugate_gradient",
+    "levenberg_marquardt",
     "hessian_finite_difference",
     "hessian_four_point_difference",
     "hessian_residual_term",

@@ -1,4 +1,5 @@
-"""Solving with the Hessian without forming it: conjugate gradients on H v products.
+"""Iterations that use the Hessian or its approximations: conjugate gradients on H v products
+(5.4.6) and Levenberg-Marquardt training with the outer product (5.4.2).
 
 PRML 5.4.6 motivates fast Hessian-vector products (5.96-5.111) by algorithms that need only
 H v, such as conjugate gradients for a system H x = b (Moller 1993). `conjugate_gradient` takes
@@ -10,7 +11,9 @@ import numbers
 
 import numpy as np
 
-from .validation import _as_finite_array
+from .approximations import hessian_outer_product
+from .backprop import gradient
+from .validation import _as_finite_array, check_weights
 
 
 def conjugate_gradient(matvec, b, iterations, tol=0.0):
@@ -50,3 +53,25 @@ def conjugate_gradient(matvec, b, iterations, tol=0.0):
         xs.append(x.copy())
         residuals.append(np.sqrt(rr))
     return np.array(xs), np.array(residuals)
+
+
+def levenberg_marquardt(net, w, X, T, lam, n_iter):
+    """Training with the outer-product Hessian (PRML 5.4.2): the Levenberg-Marquardt iteration
+    with a fixed damping lambda,
+
+        w <- w - (H_op + lambda I)^-1 grad E,     H_op = sum_n B_n^T G_n B_n (5.84, 5.85),
+
+    from ``w``. Returns the iterates w_0 = w, w_1, ..., w_n_iter as rows of an (n_iter + 1, W)
+    array. lambda > 0 keeps the system positive definite even where H_op is singular.
+    """
+    w = check_weights(net, w)
+    if isinstance(lam, bool) or not isinstance(lam, numbers.Real) or not lam > 0:
+        raise ValueError(f"lam: expected a damping lambda > 0; got {lam!r}")
+    if isinstance(n_iter, bool) or not isinstance(n_iter, numbers.Integral) or n_iter < 0:
+        raise ValueError(f"n_iter: expected a number of iterations >= 0; got {n_iter!r}")
+    iterates = [w]
+    for _ in range(int(n_iter)):
+        step_matrix = hessian_outer_product(net, w, X, T) + lam * np.eye(net.n_weights)
+        w = w - np.linalg.solve(step_matrix, gradient(net, w, X, T))
+        iterates.append(w)
+    return np.array(iterates)

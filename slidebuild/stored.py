@@ -12,8 +12,8 @@ version, so it is the same on every machine with the same pins. When it matches,
 reads the results from the stored outputs and runs nothing; when it does not, the stored
 outputs are stale (``--check`` fails, a build re-runs the notebook).
 
-Executed notebooks are written without per-cell timing metadata, so running an unchanged
-notebook twice writes the same bytes.
+Executed notebooks are written without per-cell timing metadata and with each cell's
+consecutive stream outputs joined, so running an unchanged notebook twice writes the same bytes.
 """
 
 import hashlib
@@ -46,7 +46,30 @@ def executed_text(nb, inputs):
     nb.metadata[METADATA_KEY] = {"inputs": inputs}
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
+        if cell.get("outputs"):
+            cell.outputs = coalesced_streams(cell.outputs)
     return nbformat.writes(nb) + "\n"
+
+
+def coalesced_streams(outputs):
+    """``outputs`` with each run of consecutive stream outputs of one name (stdout, stderr)
+    joined into one: the kernel splits a print into chunks as its buffer flushes, differently
+    from run to run, so joined streams give the same bytes every time (nbval compares the
+    joined text too)."""
+    joined = []
+    for output in outputs:
+        previous = joined[-1] if joined else None
+        if (output.get("output_type") == "stream" and previous is not None
+                and previous.get("output_type") == "stream"
+                and previous.get("name") == output.get("name")):
+            previous["text"] = _text(previous["text"]) + _text(output["text"])
+        else:
+            joined.append(output)
+    return joined
+
+
+def _text(text):
+    return "".join(text) if isinstance(text, list) else text
 
 
 def write_back(path, nb, inputs, read_digest):

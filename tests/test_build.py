@@ -27,7 +27,7 @@ from slidebuild.execute import KERNEL_ENV
 from slidebuild.outputs import atomic_write, deferred_interrupt, stale_files, write_generated
 from slidebuild.results import Result, clean_svg, format_bound, format_number, read_results
 from slidebuild.slides import place_results, referenced_notebooks, unused_warnings
-from slidebuild.stored import METADATA_KEY
+from slidebuild.stored import METADATA_KEY, executed_text
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -1038,3 +1038,22 @@ def test_results_that_nothing_places_are_named_once_per_notebook():
     (warning,) = unused_warnings([Path("deck.md")], published, notebooks, {"alpha/a", "beta/d"})
     assert warning == ("notebooks/alpha.ipynb publishes 2 result(s) that nothing in deck.md "
                        "places: b, c")
+
+
+def test_stored_outputs_join_the_chunks_of_a_stream_so_reruns_give_the_same_bytes():
+    import nbformat
+
+    def run(chunks):
+        nb = nbformat.v4.new_notebook()
+        cell = nbformat.v4.new_code_cell("print(x)", id="c0")
+        cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=t) for t in chunks]
+        cell.outputs.append(nbformat.v4.new_output("stream", name="stderr", text="warn\n"))
+        cell.outputs.append(nbformat.v4.new_output("stream", name="stdout", text="after\n"))
+        nb.cells.append(cell)
+        return executed_text(nb, "key")
+
+    one, split = run(["line one\nline two\n"]), run(["line one\nline ", "two\n"])
+    assert one == split
+    outputs = json.loads(one)["cells"][0]["outputs"]
+    assert [(o["name"], "".join(o["text"])) for o in outputs] == [
+        ("stdout", "line one\nline two\n"), ("stderr", "warn\n"), ("stdout", "after\n")]

@@ -42,3 +42,26 @@ def test_conjugate_gradient_names_an_indefinite_operator_and_bad_arguments():
         lib.conjugate_gradient(lambda p: np.ones(3), np.ones(2), iterations=2)
     with pytest.raises(ValueError, match="b:"):
         lib.conjugate_gradient(lambda p: p, np.ones((2, 2)), iterations=2)
+
+
+def test_levenberg_marquardt_takes_the_damped_outer_product_step():
+    """Each iterate is w - (H_op + lambda I)^-1 grad E, written out here with the closed-form
+    H_op = J^T J of a linear model (no hidden layer), where one step with a tiny lambda solves
+    the least-squares problem."""
+    rng = np.random.default_rng(7)
+    net = lib.MLP([3, 1], "tanh", "identity")                    # a_n = w_0 + w^T x_n
+    X, T = rng.normal(size=(20, 3)), rng.normal(size=(20, 1))
+    w0 = net.init(seed=1)
+    J = np.hstack([np.ones((20, 1)), X])                         # d a_n / d w
+    ws = lib.levenberg_marquardt(net, w0, X, T, lam=0.5, n_iter=3)
+    assert ws.shape == (4, net.n_weights) and np.array_equal(ws[0], w0)
+    for k in range(3):
+        grad = J.T @ (J @ ws[k] - T[:, 0])
+        expected = ws[k] - np.linalg.solve(J.T @ J + 0.5 * np.eye(4), grad)
+        assert np.allclose(ws[k + 1], expected, rtol=1e-12, atol=1e-12)
+    one = lib.levenberg_marquardt(net, w0, X, T, lam=1e-12, n_iter=1)[-1]
+    assert np.allclose(one, np.linalg.lstsq(J, T[:, 0], rcond=None)[0], atol=1e-8)
+    with pytest.raises(ValueError, match="lam: expected a damping lambda > 0"):
+        lib.levenberg_marquardt(net, w0, X, T, lam=0.0, n_iter=1)
+    with pytest.raises(ValueError, match="n_iter: expected a number of iterations >= 0"):
+        lib.levenberg_marquardt(net, w0, X, T, lam=1.0, n_iter=-1)
