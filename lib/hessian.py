@@ -293,9 +293,10 @@ def hessian_four_point_difference(net, w, X, T, eps=1e-4):
     steps = eps * np.eye(W)
     for i in range(W):
         for j in range(i, W):
-            H[i, j] = (error(net, w + steps[i] + steps[j], X, T)
-                       - error(net, w + steps[i] - steps[j], X, T)
-                       - error(net, w - steps[i] + steps[j], X, T)
-                       + error(net, w - steps[i] - steps[j], X, T)) / (4 * eps**2)
+            # the steps are added first, so for i = j the two middle points are exactly w
+            H[i, j] = (error(net, w + (steps[i] + steps[j]), X, T)
+                       - error(net, w + (steps[i] - steps[j]), X, T)
+                       - error(net, w + (steps[j] - steps[i]), X, T)
+                       + error(net, w - (steps[i] + steps[j]), X, T)) / (4 * eps**2)
             H[j, i] = H[i, j]
     return H

@@ -36,7 +36,7 @@ def conjugate_gradient(matvec, b, iterations, tol=0.0):
     p, rr = r.copy(), float(r @ r)
     xs, residuals = [x.copy()], [np.sqrt(rr)]
     for _ in range(int(iterations)):
-        if np.sqrt(rr) <= tol * residuals[0] or rr == 0.0:
+        if np.sqrt(rr) <= tol * residuals[0]:             # with tol = 0: r = 0 exactly
             break
         Ap = np.asarray(matvec(p), dtype=float)
         if Ap.shape != b.shape:
